@@ -1,0 +1,1 @@
+"""The 38 seed networks, one module per notebook."""

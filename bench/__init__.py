@@ -1,0 +1,1 @@
+"""mnx bench: measures artifacts — timing harness, accuracy, result records, reports and plots."""

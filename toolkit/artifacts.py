@@ -1,0 +1,185 @@
+"""Where artifacts live, atomic writes, checksums and the per-network manifest.
+
+Layout (see artifacts/README.md):
+
+    <root>/<network>/model.keras, history.json, train.json, manifest.json, plots/*.png
+    <root>/<network>/model.fp32.onnx, model.fp16.onnx, model.int8.onnx, model.int8.u8.onnx, ...
+    <root>/bench/<timestamp>.json/.csv/.md
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ArtifactsDirError, CorruptArtifactError
+
+ENV_ARTIFACTS = "MNX_ARTIFACTS"
+MANIFEST = "manifest.json"
+
+
+def artifacts_root(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The artifacts root: explicit flag, then $MNX_ARTIFACTS, then ./artifacts."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_ARTIFACTS)
+    return Path(env) if env else Path("artifacts")
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create `path` (and parents) and check it is writable, or raise ArtifactsDirError."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArtifactsDirError(
+            f"Cannot create the artifacts directory '{path}' ({exc.strerror or exc})",
+            expected="a directory mnx can write to",
+            fix="pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory",
+        ) from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ArtifactsDirError(
+            f"The artifacts directory '{path}' is not writable",
+            expected="a directory mnx can write to",
+            fix="pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory",
+        )
+    return path
+
+
+def network_dir(name: str, root: Path | None = None, create: bool = False) -> Path:
+    path = (root or artifacts_root()) / name
+    return ensure_dir(path) if create else path
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path beside `target`; on success rename it over `target`, else delete it.
+
+    An interrupted command (Ctrl-C, crash) therefore never leaves a half-written file under the
+    final name. The temp name keeps the suffix so libraries that dispatch on it (Keras's
+    `.keras`, ONNX) still work.
+    """
+    ensure_dir(target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def write_json_atomic(target: Path, obj: Any) -> None:
+    write_text_atomic(target, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CorruptArtifactError(
+            f"'{path}' is not valid JSON ({exc.msg} at line {exc.lineno})",
+            expected="a JSON file written by mnx",
+            fix=f"delete '{path}' and re-run the command that makes it",
+        ) from exc
+
+
+# --- manifest ---------------------------------------------------------------------------------
+# One manifest.json per network directory: {"artifacts": {filename: record}}. A record says what a
+# file was made from: {"sha256", "source": {"file", "sha256"} | None, "options", "versions", "created"}.
+
+
+def load_manifest(net_dir: Path) -> dict[str, Any]:
+    path = net_dir / MANIFEST
+    if not path.exists():
+        return {"artifacts": {}}
+    data = read_json(path)
+    data.setdefault("artifacts", {})
+    return data
+
+
+def record_artifact(
+    net_dir: Path,
+    filename: str,
+    *,
+    source: Path | None = None,
+    options: dict[str, Any] | None = None,
+    versions: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Record (atomically) what `net_dir/filename` was made from; returns the record."""
+    target = net_dir / filename
+    record: dict[str, Any] = {
+        "sha256": sha256_file(target),
+        "bytes": target.stat().st_size,
+        "source": (
+            {"file": source.name, "sha256": sha256_file(source)} if source is not None else None
+        ),
+        "options": options or {},
+        "versions": versions or {},
+        "created": utc_now(),
+    }
+    if extra:
+        record.update(extra)
+    manifest = load_manifest(net_dir)
+    manifest["artifacts"][filename] = record
+    write_json_atomic(net_dir / MANIFEST, manifest)
+    return record
+
+
+def artifact_record(net_dir: Path, filename: str) -> dict[str, Any] | None:
+    return load_manifest(net_dir)["artifacts"].get(filename)
+
+
+def is_current(
+    net_dir: Path, filename: str, *, source: Path | None, options: dict[str, Any] | None = None
+) -> bool:
+    """True when `filename` exists, is unchanged since recorded, and was made from `source`'s
+    current bytes with the same options."""
+    target = net_dir / filename
+    rec = artifact_record(net_dir, filename)
+    if rec is None or not target.exists():
+        return False
+    if rec.get("sha256") != sha256_file(target):
+        return False
+    if source is not None:
+        src = rec.get("source") or {}
+        if not source.exists() or src.get("sha256") != sha256_file(source):
+            return False
+    return options is None or rec.get("options") == json.loads(json.dumps(options, default=str))

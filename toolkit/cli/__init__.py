@@ -1,0 +1,113 @@
+"""The `mnx` command line: parse, call one library function, render.
+
+Heavy modules (TensorFlow, ONNX Runtime, TensorRT) are imported inside commands, so `mnx --help`
+is instant and works without them. Library code raises `toolkit.errors.MnxError`; `main` turns it
+into one message and an exit code (2 usage, 1 other), with a traceback only under `--debug`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from toolkit import __version__
+from toolkit.errors import MnxError
+
+
+class Context:
+    """Options shared by every command."""
+
+    def __init__(self, debug: bool, artifacts: str | None) -> None:
+        from toolkit.artifacts import artifacts_root
+
+        self.debug = debug
+        self.artifacts = artifacts_root(artifacts)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mnx")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.option(
+    "--artifacts",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Artifacts directory (default: $MNX_ARTIFACTS or ./artifacts).",
+)
+@click.option(
+    "--arch-file",
+    type=click.Path(dir_okay=False),
+    multiple=True,
+    help="A Python file with extra @register-ed architectures (repeatable).",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, artifacts: str | None, arch_file: tuple[str, ...]) -> None:
+    """mnx: train the classic Keras MNIST networks, export them to ONNX (FP32, FP16, INT8) and
+    TensorRT, and benchmark every variant on Keras, ONNX Runtime and TensorRT in one table.
+
+    \b
+    Examples:
+      mnx list
+      mnx train cnn9
+      mnx export cnn9 --fp16 --int8
+      mnx bench cnn9 --backend ort
+      mnx pipeline mlp_512_128 --quick
+    """
+    if debug:
+        os.environ["MNX_DEBUG"] = "1"
+    ctx.obj = Context(debug=debug, artifacts=artifacts)
+    if arch_file:
+        from architectures.registry import load_arch_file
+
+        for f in arch_file:
+            load_arch_file(f)
+
+
+def _register_commands() -> None:
+    # Each area owns a small module of thin commands.
+    from toolkit.cli import (
+        bench_cmds,
+        data_cmds,
+        export_cmds,
+        reproduce_cmds,
+        train_cmds,
+        zoo_cmds,
+    )
+
+    for module in (data_cmds, zoo_cmds, train_cmds, export_cmds, bench_cmds, reproduce_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    _register_commands()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="mnx", standalone_mode=False)
+    except MnxError as exc:
+        if debug:
+            raise
+        click.secho(f"Error: {exc.render()}", fg="red", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Interrupted; no partial artifact was kept.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except ValueError as exc:
+        # Validation in library records (dataclass __post_init__) raises ValueError.
+        if debug:
+            raise
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

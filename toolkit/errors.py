@@ -1,0 +1,78 @@
+"""Typed errors. Library code raises these; only the CLI turns them into messages and exit codes.
+
+Every message answers three questions: what happened, what was expected, how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class MnxError(Exception):
+    """A failure the user can act on. `exit_code` is 1 (runtime) unless a subclass says 2 (usage)."""
+
+    exit_code = 1
+
+    def __init__(self, what: str, expected: str | None = None, fix: str | None = None) -> None:
+        self.what = what
+        self.expected = expected
+        self.fix = fix
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        parts = [self.what.rstrip(".") + "."]
+        if self.expected:
+            parts.append("Expected: " + self.expected.rstrip(".") + ".")
+        if self.fix:
+            parts.append("Fix: " + self.fix.rstrip(".") + ".")
+        return " ".join(parts)
+
+
+class UsageError(MnxError):
+    """Bad command-line input: unknown name, bad flag value."""
+
+    exit_code = 2
+
+
+class UnknownNameError(UsageError):
+    """An unknown architecture, backend, precision... with a did-you-mean suggestion."""
+
+    def __init__(self, kind: str, name: str, choices: Iterable[str], hint: str | None = None) -> None:
+        choices = sorted(choices)
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+        what = f"Unknown {kind} '{name}'"
+        if close:
+            what += f". Did you mean '{close[0]}'?"
+        shown = ", ".join(choices) if len(choices) <= 12 else ", ".join(choices[:12]) + ", ..."
+        super().__init__(what, expected=f"one of: {shown}", fix=hint)
+        self.name = name
+        self.suggestion = close[0] if close else None
+
+
+class DataError(MnxError):
+    """MNIST missing, unreachable, corrupt or truncated."""
+
+
+class MissingArtifactError(MnxError):
+    """An artifact a command needs does not exist yet."""
+
+
+class StaleArtifactError(MnxError):
+    """An artifact exists but was made from something else (source changed, other GPU/TensorRT)."""
+
+
+class CorruptArtifactError(MnxError):
+    """A file exists but cannot be read as what it claims to be."""
+
+
+class MissingDependencyError(MnxError):
+    """An optional dependency (onnxruntime, TensorRT, CUDA) is not installed or not usable."""
+
+
+class ExportError(MnxError):
+    """A model could not be exported, or failed its parity check."""
+
+
+class ArtifactsDirError(MnxError):
+    """The artifacts directory cannot be created or written."""

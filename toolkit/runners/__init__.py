@@ -1,0 +1,1 @@
+"""Runners: load an artifact, run inference. The bench harness owns warm-up, iterations and timing."""

@@ -1,0 +1,73 @@
+"""The runner lifecycle every backend follows (after Polygraphy's BaseRunner).
+
+    with OrtRunner(path, threads=2) as runner:   # __enter__ calls load()
+        probs = runner.infer(x)                   # x: float32 (N, 28, 28, 1) or (N, 784)
+
+A runner does nothing heavy in __init__. `infer` takes one preprocessed float32 batch and returns
+the (N, 10) float32 softmax outputs as a host array. GPU runners also time their own device work
+with CUDA events; the harness reads that through `last_device_timing()`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+
+INPUT_NAME = "input"  # the ONNX/engine input tensor name every exporter uses
+OUTPUT_NAME = "output"  # the (N, 10) softmax output tensor name
+
+
+@dataclass(frozen=True)
+class DeviceTiming:
+    """Device-side times of the last `infer` call, from CUDA events (None = not measured)."""
+
+    h2d_ms: float | None
+    compute_ms: float | None
+    d2h_ms: float | None
+
+
+class Runner(ABC):
+    """Base class: load / infer / close, usable as a context manager."""
+
+    #: backend id as the CLI spells it: "keras", "ort", "ort-cuda", "trt"
+    backend: str = ""
+    #: one line saying what a host-timed `infer` call includes, shown beside latency figures
+    timed_scope: str = ""
+
+    def __init__(self) -> None:
+        self.is_loaded = False
+
+    @abstractmethod
+    def load(self) -> None:
+        """Do the expensive part: open the session / engine, allocate buffers."""
+
+    @abstractmethod
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """Run one batch; returns (N, 10) float32 probabilities on the host."""
+
+    def close(self) -> None:
+        """Release sessions, buffers and streams."""
+        self.is_loaded = False
+
+    def last_device_timing(self) -> DeviceTiming | None:
+        return None
+
+    def providers(self) -> list[str]:
+        """Execution providers really in use (ONNX Runtime); empty for other backends."""
+        return []
+
+    def __enter__(self) -> Runner:
+        self.load()
+        self.is_loaded = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
