@@ -2,6 +2,129 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+METHODS = ("entropy", "minmax", "percentile")
+
+
+@click.command("export")
+@click.argument("name")
+@click.option("--fp16", is_flag=True, help="Also make model.fp16.onnx (FP16 math, FP32 I/O).")
+@click.option(
+    "--int8",
+    is_flag=True,
+    help="Also make model.int8.onnx (symmetric Q/DQ, for TensorRT) and model.int8.u8.onnx "
+    "(uint8 activations, for ONNX Runtime CPU) from one calibration.",
+)
+@click.option(
+    "--calibration-method",
+    default="entropy",
+    show_default=True,
+    metavar="entropy|minmax|percentile",
+    help="How INT8 activation ranges are chosen.",
+)
+@click.option(
+    "--calibration-samples",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Training images used for INT8 calibration (1..60000; never test images).",
+)
+@click.option("--calibration-seed", type=int, default=0, show_default=True,
+              help="Seed choosing the calibration images.")
+@click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset (13..18).")
+@click.option(
+    "--trt/--no-trt",
+    default=None,
+    help="Build TensorRT engines. Default: only where TensorRT and a GPU are present; "
+    "--trt fails clearly when they are not.",
+)
+@click.pass_context
+def export_cmd(
+    ctx: click.Context,
+    name: str,
+    fp16: bool,
+    int8: bool,
+    calibration_method: str,
+    calibration_samples: int,
+    calibration_seed: int,
+    opset: int,
+    trt: bool | None,
+) -> None:
+    """Export a trained network to ONNX (FP32 always; FP16 and INT8 on request), check every
+    file against Keras on the 10,000 test images, and build TensorRT engines where available.
+
+    \b
+    Examples:
+      mnx export cnn9
+      mnx export cnn9 --fp16 --int8
+      mnx export m31_k3 --int8 --calibration-method minmax --calibration-samples 2000
+    """
+    from toolkit.export.pipeline import ExportOptions, export
+
+    options = ExportOptions(
+        fp16=fp16,
+        int8=int8,
+        calibration_method=calibration_method,  # type: ignore[arg-type]  # parsed in __post_init__
+        calibration_samples=calibration_samples,
+        calibration_seed=calibration_seed,
+        opset=opset,
+        trt=trt,
+    )
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status(f"Exporting {name}") as status:
+        report = export(name, options, ctx.obj.artifacts,
+                        progress=lambda msg: status.update(f"{name}: {msg}"))
+    render(report)
+
+
+def _fmt(value: Any, spec: str, none: str = "-") -> str:
+    return none if value is None else format(value, spec)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KiB" if n < 1 << 20 else f"{n / (1 << 20):.2f} MiB"
+
+
+def render(report: Any) -> None:
+    """Print an ExportReport as a table (stdout)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    images = next((v.images for v in report.variants if v.images), None)
+    table = Table(title=f"{report.name}: ONNX export, vs Keras on {images or '?'} test images")
+    for col in ("variant", "size", "params", "accuracy", "agreement", "max |diff|", "export s",
+                "status"):
+        table.add_column(col, justify="left" if col in ("variant", "status") else "right",
+                         no_wrap=True)
+    keras_acc = next((v.keras_accuracy for v in report.variants if v.keras_accuracy), None)
+    if keras_acc is not None:
+        table.add_row("keras", "", "", f"{keras_acc:.2%}", "", "", "", "reference")
+    for v in report.variants:
+        table.add_row(
+            v.variant, _size(v.bytes), _fmt(v.params, ","),
+            _fmt(v.accuracy, ".2%"), _fmt(v.agreement, ".2%"), _fmt(v.max_abs_diff, ".2e"),
+            _fmt(v.export_seconds, ".2f"), v.status + (" (!)" if v.warnings else ""),
+        )
+    # markup off: notes such as "pip install 'mnx[tensorrt]'" contain brackets.
+    console = Console(markup=False, highlight=False)
+    console.width = max(console.width, 100)  # pipes report 80 columns; the table needs ~90
+    console.print(table)
+    if report.variants:
+        console.print(f"Files: {report.variants[0].path.parent}/model.<variant>.onnx "
+                      f"(data: {report.data_source})")
+    if report.calibration:
+        console.print(f"INT8 calibration: {report.calibration} (calibration.json)")
+    for w in report.warnings:
+        console.print(f"Warning: {w}", style="yellow")
+    for e in report.engines:
+        console.print(f"TensorRT engine: {e}")
+    if report.trt_note:
+        console.print(report.trt_note)
+
+
+COMMANDS: list[click.Command] = [export_cmd]

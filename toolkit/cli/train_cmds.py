@@ -1,7 +1,159 @@
-"""CLI commands: train."""
+"""CLI commands: train, show."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+MAX_EPOCHS = 1000  # same bound as toolkit.train.MAX_EPOCHS (not imported: keeps --help light)
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def _bounded(
+    lo: int, hi: int | None, expected: str, fix: str
+) -> Callable[[click.Context, click.Parameter, int | None], int | None]:
+    """A click callback checking lo <= value <= hi with a what/expected/fix message."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+        if value is None or (value >= lo and (hi is None or value <= hi)):
+            return value
+        raise click.BadParameter(f"{value} is out of range. Expected: {expected}. Fix: {fix}.")
+
+    return check
+
+
+@click.command("train")
+@click.argument("name")
+@click.option(
+    "--epochs",
+    type=int,
+    default=None,
+    callback=_bounded(1, MAX_EPOCHS, f"1 to {MAX_EPOCHS} epochs",
+                      "omit --epochs to use the seed recipe's epochs"),
+    help="Epochs (default: the seed recipe's).",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=None,
+    callback=_bounded(1, None, "a batch size of at least 1",
+                      "omit --batch-size to use the seed recipe's"),
+    help="Batch size (default: the seed recipe's).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    callback=_bounded(0, 2**32 - 1, "a seed between 0 and 4294967295", "pass e.g. --seed 1"),
+    help="Random seed (weights init, shuffling); same seed, same weights on CPU.",
+)
+@click.option(
+    "--limit",
+    type=int,
+    default=None,
+    callback=_bounded(1, None, "at least 1 training image",
+                      "omit --limit to train on every training image"),
+    help="Train on the first N training images only (the test set stays whole).",
+)
+@click.option(
+    "--keras-backend",
+    type=click.Choice(BACKENDS),
+    default=None,
+    help="Keras backend (default: $KERAS_BACKEND or tensorflow).",
+)
+@click.pass_obj
+def train_cmd(
+    obj: Any,
+    name: str,
+    epochs: int | None,
+    batch_size: int | None,
+    seed: int,
+    limit: int | None,
+    keras_backend: str | None,
+) -> None:
+    """Train network NAME with its seed recipe (optimizer, learning rate, epochs, batch size,
+    preprocessing) and write model.keras, history.json, train.json and loss/accuracy plots to
+    <artifacts>/NAME/. As in the notebooks, the test set is the validation set.
+
+    \b
+    Examples:
+      mnx train cnn9
+      mnx train m31_k3 --epochs 2 --limit 5000
+      mnx train mlp_512_128 --keras-backend jax
+    """
+    # The backend must be chosen before anything imports Keras.
+    from toolkit.train import select_backend
+
+    select_backend(keras_backend)
+    from toolkit.train import TrainConfig, train
+
+    config = TrainConfig(
+        epochs=epochs, batch_size=batch_size, seed=seed, limit=limit, keras_backend=keras_backend
+    )
+    result = train(name, config, Path(obj.artifacts))
+    _render_result(result)
+
+
+def _render_result(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"mnx train {result.name}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    reported = result.reported_accuracy
+    table.add_row("test accuracy", f"{result.test_accuracy:.4f}"
+                  + (f"  (seed notebook: {reported:.4f})" if reported is not None else ""))
+    table.add_row("test loss", f"{result.test_loss:.4f}")
+    table.add_row("test images", f"{result.test_images:,}"
+                  + ("  (subset)" if result.data_subset else ""))
+    table.add_row("trained", f"{result.epochs} epochs x {result.train_images:,} images, "
+                  f"batch {result.batch_size}, seed {result.seed}, {result.keras_backend}")
+    table.add_row("seconds/epoch", f"{result.mean_seconds_per_epoch:.2f} mean "
+                  f"(incl. validation; first {result.seconds_per_epoch[0]:.2f})")
+    table.add_row("model", str(result.model_path))
+    table.add_row("plots", ", ".join(str(p) for p in result.plots))
+    Console().print(table)
+
+
+@click.command("show")
+@click.argument("name")
+@click.option("--summary", is_flag=True, help="Model summary and per-layer parameter table.")
+@click.option("--weights", is_flag=True, help="Violin plots of each layer's kernel weights.")
+@click.option("--confusion", is_flag=True, help="Confusion matrix and per-class accuracy.")
+@click.option("--samples", is_flag=True, help="Grid of test digits with label and prediction.")
+@click.pass_obj
+def show_cmd(
+    obj: Any, name: str, summary: bool, weights: bool, confusion: bool, samples: bool
+) -> None:
+    """Draw views of trained network NAME into <artifacts>/NAME/views/ (default: all of them)
+    and print its summary and the files written.
+
+    \b
+    Examples:
+      mnx show cnn9
+      mnx show m31_k3 --confusion --samples
+    """
+    from toolkit.views import write_views
+
+    if not (summary or weights or confusion or samples):
+        summary = weights = confusion = samples = True
+    report = write_views(name, Path(obj.artifacts), summary=summary, weights=weights,
+                         confusion=confusion, samples=samples)
+    if report.summary:
+        click.echo(report.summary)
+    if report.per_class_accuracy is not None and report.confusion is not None:
+        click.echo(f"Test accuracy {report.test_accuracy:.4f} on {int(report.confusion.sum()):,} "
+                   "images; per class:")
+        click.echo("  " + "  ".join(f"{d}: {a:.3f}" for d, a in
+                                      enumerate(report.per_class_accuracy)))
+    click.echo("Wrote:")
+    for f in report.files:
+        click.echo(f"  {f}")
+
+
+COMMANDS: list[click.Command] = [train_cmd, show_cmd]

@@ -1,0 +1,109 @@
+"""Compare two results files row by row and flag regressions (a CI gate).
+
+Rows match on (network, backend, precision, batch size). A row regresses when its p50 latency
+rose, or its images/s fell, by more than `threshold_pct` percent, or its accuracy fell by more
+than `accuracy_drop_pp` percentage points. `mnx compare` exits 1 when any row regressed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.records import BenchResults, BenchRow
+
+
+@dataclass(frozen=True)
+class RowChange:
+    network: str
+    backend: str
+    precision: str
+    batch_size: int | None
+    p50_change_pct: float | None  # (B - A) / A; positive = slower
+    images_per_s_change_pct: float | None  # positive = faster
+    accuracy_change_pp: float | None  # percentage points; negative = worse
+    regressions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    changes: tuple[RowChange, ...]
+    only_in_a: tuple[tuple[str, str, str, int | None], ...]
+    only_in_b: tuple[tuple[str, str, str, int | None], ...]
+    threshold_pct: float
+    accuracy_drop_pp: float
+
+    @property
+    def regressed(self) -> bool:
+        return any(c.regressions for c in self.changes)
+
+
+def _rel(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or a == 0:
+        return None
+    return (b - a) / a * 100.0
+
+
+def compare(a: BenchResults, b: BenchResults, threshold_pct: float = 5.0,
+            accuracy_drop_pp: float = 0.1) -> Comparison:
+    """Relative change from `a` (baseline) to `b` per matching measured row."""
+    if not threshold_pct > 0:
+        raise ValueError(f"threshold must be > 0 percent, got {threshold_pct}")
+    if accuracy_drop_pp < 0:
+        raise ValueError(f"accuracy drop must be >= 0 percentage points, got {accuracy_drop_pp}")
+    rows_a: dict[tuple[str, str, str, int | None], BenchRow] = {r.key: r for r in a.measured()}
+    rows_b: dict[tuple[str, str, str, int | None], BenchRow] = {r.key: r for r in b.measured()}
+    changes = []
+    for key, ra in rows_a.items():
+        rb = rows_b.get(key)
+        if rb is None:
+            continue
+        p50 = _rel(ra.p50_ms, rb.p50_ms)
+        ips = _rel(ra.images_per_s, rb.images_per_s)
+        acc = (None if ra.accuracy is None or rb.accuracy is None
+               else (rb.accuracy - ra.accuracy) * 100.0)
+        why = []
+        if p50 is not None and p50 > threshold_pct:
+            why.append(f"p50 +{p50:.1f}%")
+        if ips is not None and -ips > threshold_pct:
+            why.append(f"images/s {ips:.1f}%")
+        if acc is not None and -acc > accuracy_drop_pp:
+            why.append(f"accuracy {acc:+.2f} pp")
+        changes.append(RowChange(*key, p50, ips, acc, tuple(why)))
+    return Comparison(
+        changes=tuple(changes),
+        only_in_a=tuple(k for k in rows_a if k not in rows_b),
+        only_in_b=tuple(k for k in rows_b if k not in rows_a),
+        threshold_pct=threshold_pct,
+        accuracy_drop_pp=accuracy_drop_pp,
+    )
+
+
+def render(cmp: Comparison, console: object = None) -> None:
+    """A rich table of changes, regressions in red."""
+    from rich.console import Console
+    from rich.table import Table
+
+    con: Console = console or Console()  # type: ignore[assignment]
+    table = Table(title="Relative change B vs A", title_justify="left")
+    for h in ("network", "backend", "prec", "batch", "p50", "images/s", "accuracy", "verdict"):
+        table.add_column(h, justify="left" if h in ("network", "backend", "prec", "verdict")
+                         else "right")
+
+    def pct(v: float | None) -> str:
+        return "-" if v is None else f"{v:+.1f}%"
+
+    for c in cmp.changes:
+        table.add_row(c.network, c.backend, c.precision, str(c.batch_size),
+                      pct(c.p50_change_pct), pct(c.images_per_s_change_pct),
+                      "-" if c.accuracy_change_pp is None else f"{c.accuracy_change_pp:+.2f} pp",
+                      "REGRESSION: " + ", ".join(c.regressions) if c.regressions else "ok",
+                      style="red" if c.regressions else None)
+    con.print(table)
+    for k in cmp.only_in_a:
+        con.print(f"Only in A (not compared): {' '.join(map(str, k))}", markup=False)
+    for k in cmp.only_in_b:
+        con.print(f"Only in B (not compared): {' '.join(map(str, k))}", markup=False)
+    n = sum(1 for c in cmp.changes if c.regressions)
+    con.print(f"{n} regression(s) past {cmp.threshold_pct:g}% latency/throughput or "
+              f"{cmp.accuracy_drop_pp:g} pp accuracy, over {len(cmp.changes)} matching rows.",
+              highlight=False)

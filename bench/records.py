@@ -1,0 +1,226 @@
+"""Typed, frozen benchmark records with units in field names, provenance and a JSON round-trip.
+
+`None` means "not measured" (never -1). A combination that cannot run here is a row with
+`skipped_reason` set and every measurement None. A results file carries `schema_version`;
+loading a file of another version is refused with a message instead of misread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import CorruptArtifactError, MissingArtifactError
+
+SCHEMA_VERSION = 1
+KIND = "mnx.bench.results"
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One network x backend x precision x batch size. Latencies are per `infer` call (one batch);
+    `timed_scope` says what a call includes."""
+
+    network: str
+    backend: str
+    precision: str
+    batch_size: int | None  # None on a skipped row that stands for every requested batch size
+    skipped_reason: str | None = None
+    note: str | None = None
+    model_file: str | None = None
+    timed_scope: str | None = None
+    providers: tuple[str, ...] = ()
+    # accuracy on the test set, and against the Keras FP32 reference
+    eval_images: int | None = None
+    accuracy: float | None = None
+    agreement: float | None = None
+    max_abs_diff: float | None = None
+    # latency of one call (one batch), host clock
+    iterations: int | None = None
+    warmup_iterations: int | None = None
+    min_ms: float | None = None
+    mean_ms: float | None = None
+    std_ms: float | None = None
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    p999_ms: float | None = None
+    max_ms: float | None = None
+    cov: float | None = None
+    # GPU runners: mean CUDA-event times per call, copies apart from compute
+    h2d_ms: float | None = None
+    compute_ms: float | None = None
+    d2h_ms: float | None = None
+    # throughput (one call in flight)
+    inferences_per_s: float | None = None
+    images_per_s: float | None = None
+    # size and work
+    params: int | None = None
+    model_bytes: int | None = None
+    flops_per_image: int | None = None
+    gflop_per_s: float | None = None
+    # cold start: a fresh runner's load + first batch-1 inference
+    load_ms: float | None = None
+    first_inference_ms: float | None = None
+    cold_start_ms: float | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str, int | None]:
+        return (self.network, self.backend, self.precision, self.batch_size)
+
+    @property
+    def skipped(self) -> bool:
+        return self.skipped_reason is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["providers"] = list(self.providers)
+        d["warnings"] = list(self.warnings)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BenchRow:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown row fields: {', '.join(sorted(unknown))}")
+        d = dict(d)
+        d["providers"] = tuple(d.get("providers") or ())
+        d["warnings"] = tuple(d.get("warnings") or ())
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where and with what a results file was measured."""
+
+    created_utc: str
+    mnx_version: str
+    versions: dict[str, str]
+    cpu: str | None
+    gpu: str | None
+    threads: int | None  # None = each runtime's default
+    providers: tuple[str, ...]  # providers actually used by ONNX Runtime sessions, in order seen
+    git_commit: str | None
+    platform: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["providers"] = list(self.providers)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Provenance:
+        d = dict(d)
+        d["providers"] = tuple(d.get("providers") or ())
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What was asked for."""
+
+    networks: tuple[str, ...]
+    backends: tuple[str, ...]
+    precisions: tuple[str, ...]
+    batch_sizes: tuple[int, ...]
+    duration_s: float | None
+    iterations: int | None
+    warmup_iterations: int
+    warmup_s: float
+    threads: int | None
+    eval_limit: int | None = None  # None = the whole test set
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BenchConfig:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+@dataclass(frozen=True)
+class BenchResults:
+    """A results file: provenance, the request, and one row per combination."""
+
+    provenance: Provenance
+    config: BenchConfig
+    rows: tuple[BenchRow, ...]
+    schema_version: int = SCHEMA_VERSION
+    notes: tuple[str, ...] = field(default=())
+
+    def measured(self) -> list[BenchRow]:
+        return [r for r in self.rows if not r.skipped]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": KIND,
+            "schema_version": self.schema_version,
+            "provenance": self.provenance.to_dict(),
+            "config": self.config.to_dict(),
+            "notes": list(self.notes),
+            "rows": [r.to_dict() for r in self.rows],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False, default=_nan_safe) + "\n"
+
+    @classmethod
+    def from_dict(cls, d: Any, source: str = "results") -> BenchResults:
+        if not isinstance(d, dict) or d.get("kind") != KIND:
+            raise CorruptArtifactError(
+                f"'{source}' is not an mnx bench results file",
+                expected=f'a JSON object with "kind": "{KIND}" written by `mnx bench`',
+                fix="pass a file from artifacts/bench/ (or run `mnx bench` to make one)",
+            )
+        version = d.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise CorruptArtifactError(
+                f"'{source}' has results schema version {version!r}, this mnx reads version "
+                f"{SCHEMA_VERSION}",
+                expected=f"a results file written by an mnx with schema version {SCHEMA_VERSION}",
+                fix="re-run `mnx bench` with this mnx to produce a compatible file",
+            )
+        try:
+            return cls(
+                provenance=Provenance.from_dict(d["provenance"]),
+                config=BenchConfig.from_dict(d["config"]),
+                rows=tuple(BenchRow.from_dict(r) for r in d["rows"]),
+                schema_version=version,
+                notes=tuple(d.get("notes") or ()),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptArtifactError(
+                f"'{source}' is damaged ({type(exc).__name__}: {exc})",
+                expected="a complete results file written by `mnx bench`",
+                fix="re-run `mnx bench` to produce it again",
+            ) from exc
+
+    @classmethod
+    def load(cls, path: Path) -> BenchResults:
+        """Read a results file; clear errors for a missing, foreign or incompatible one."""
+        from toolkit.artifacts import read_json
+
+        if not path.is_file():
+            raise MissingArtifactError(
+                f"Results file '{path}' does not exist",
+                expected="a JSON file written by `mnx bench` (artifacts/bench/*.json)",
+                fix="run `mnx bench NAME` first, or pass the path of an existing results file",
+            )
+        return cls.from_dict(read_json(path), source=str(path))
+
+
+def _nan_safe(obj: Any) -> Any:
+    return str(obj)
+
+
+def clean_float(value: float | None) -> float | None:
+    """NaN/inf are 'not measured' in JSON terms."""
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return None
+    return float(value)

@@ -1,0 +1,235 @@
+"""Which artifact and runner a (network, backend, precision) combination uses here — or why it
+cannot run here (one line a user can act on)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.errors import MissingDependencyError, UnknownNameError, UsageError
+from toolkit.runners.base import Runner
+
+BACKENDS = ("keras", "ort", "ort-cuda", "trt")
+PRECISIONS = ("fp32", "fp16", "int8")
+MAX_BATCH = 65536
+
+ONNX_FILES = {"fp32": "model.fp32.onnx", "fp16": "model.fp16.onnx", "int8": "model.int8.onnx"}
+ORT_CPU_INT8 = "model.int8.u8.onnx"  # uint8 activations: the Q/DQ form ORT's CPU kernels run fast
+EXPORT_FLAG = {"fp32": "", "fp16": " --fp16", "int8": " --int8"}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A runnable combination (`make_runner` set) or a skipped one (`skipped_reason` set)."""
+
+    network: str
+    backend: str
+    precision: str
+    model_file: Path | None = None
+    make_runner: Callable[[], Runner] | None = None
+    note: str | None = None
+    skipped_reason: str | None = None
+
+
+def parse_backends(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return _parse(values, BACKENDS, "backend", "pass --backend with a comma-separated list")
+
+
+def parse_precisions(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return _parse(values, PRECISIONS, "precision", "pass --precision with a comma-separated list")
+
+
+def _parse(values: list[str] | tuple[str, ...], choices: tuple[str, ...], kind: str,
+           hint: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        v = v.strip().lower()
+        if v not in choices:
+            raise UnknownNameError(kind, v, choices, hint=hint)
+        if v not in out:
+            out.append(v)
+    if not out:
+        raise UsageError(f"No {kind} given", expected=f"one or more of: {', '.join(choices)}",
+                         fix=hint)
+    return tuple(out)
+
+
+def check_batch_sizes(values: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+    out: list[int] = []
+    for b in values:
+        if not 1 <= b <= MAX_BATCH:
+            raise UsageError(
+                f"Batch size {b} is out of range",
+                expected=f"a whole number from 1 to {MAX_BATCH}",
+                fix="pass e.g. --batch-sizes 1,32,256",
+            )
+        if b not in out:
+            out.append(b)
+    if not out:
+        raise UsageError("No batch size given", expected="e.g. 1,32,256",
+                         fix="pass --batch-sizes 1,32,256")
+    return tuple(out)
+
+
+def resolve(name: str, backend: str, precision: str, net_dir: Path, *, threads: int | None,
+            keras_mode: str = "predict_on_batch") -> Variant | None:
+    """The variant for one combination; None when the combination does not exist at all
+    (Keras runs the FP32 model only)."""
+    if backend == "keras":
+        if precision != "fp32":
+            return None
+        from toolkit.runners.keras_runner import KerasRunner
+
+        path = net_dir / "model.keras"
+        return Variant(name, backend, precision, path,
+                       lambda: KerasRunner(path, mode=keras_mode), note=f"Keras {keras_mode}")
+    if backend == "ort":
+        return _ort_cpu(name, precision, net_dir, threads)
+    if backend == "ort-cuda":
+        return _ort_cuda(name, precision, net_dir)
+    return _trt(name, precision, net_dir)
+
+
+def _not_exported(name: str, precision: str, filename: str) -> str:
+    return f"not exported ({filename} missing): run `mnx export {name}{EXPORT_FLAG[precision]}`"
+
+
+def stale_reason(net_dir: Path, filename: str) -> str | None:
+    """Why `filename` must not be trusted (changed since recorded, or its source changed), else
+    None. Files mnx did not record (made by hand) are taken as they are."""
+    from toolkit.artifacts import artifact_record, sha256_file
+
+    seen: set[str] = set()
+    current = filename
+    while current not in seen:
+        seen.add(current)
+        rec = artifact_record(net_dir, current)
+        if rec is None:
+            return None
+        if rec.get("sha256") and rec["sha256"] != sha256_file(net_dir / current):
+            return f"{current} changed since mnx wrote it"
+        src = rec.get("source") or {}
+        src_file = src.get("file")
+        if not src_file:
+            return None
+        src_path = net_dir / src_file
+        if not src_path.exists() or src.get("sha256") != sha256_file(src_path):
+            return f"stale: {src_file} changed since {current} was made"
+        current = src_file
+    return None
+
+
+def _onnx_variant(name: str, backend: str, precision: str, net_dir: Path, filename: str,
+                  factory: Callable[[Path], Runner], note: str | None) -> Variant:
+    path = net_dir / filename
+    if not path.is_file():
+        return Variant(name, backend, precision, path,
+                       skipped_reason=_not_exported(name, precision, filename))
+    stale = stale_reason(net_dir, filename)
+    if stale:
+        return Variant(name, backend, precision, path,
+                       skipped_reason=f"{stale}: run `mnx export {name}{EXPORT_FLAG[precision]}`")
+    return Variant(name, backend, precision, path, lambda: factory(path), note=note)
+
+
+def _ort_cpu(name: str, precision: str, net_dir: Path, threads: int | None) -> Variant:
+    from toolkit.runners.ort import OrtRunner
+
+    try:
+        from toolkit.runners.ort import import_onnxruntime
+
+        import_onnxruntime()
+    except MissingDependencyError as exc:
+        return Variant(name, "ort", precision, skipped_reason=exc.render())
+    filename = ORT_CPU_INT8 if precision == "int8" else ONNX_FILES[precision]
+    note = (f"int8 on ORT CPU runs {ORT_CPU_INT8} (uint8 activations, the Q/DQ form ORT's CPU "
+            "kernels run fast)") if precision == "int8" else None
+    return _onnx_variant(name, "ort", precision, net_dir, filename,
+                         lambda p: OrtRunner(p, threads=threads), note)
+
+
+def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
+    reason = gpu_missing_reason(need_tensorrt=False)
+    if reason:
+        return Variant(name, "ort-cuda", precision, skipped_reason=reason)
+    try:
+        from toolkit.runners.ort_cuda import OrtCudaRunner
+    except ImportError:
+        return Variant(name, "ort-cuda", precision,
+                       skipped_reason="ONNX Runtime CUDA runner not available in this mnx build")
+    return _onnx_variant(name, "ort-cuda", precision, net_dir, ONNX_FILES[precision],
+                         lambda p: OrtCudaRunner(p), None)
+
+
+def _trt(name: str, precision: str, net_dir: Path) -> Variant:
+    reason = gpu_missing_reason(need_tensorrt=True)
+    if reason:
+        return Variant(name, "trt", precision, skipped_reason=reason)
+    try:
+        from toolkit.runners import trt as trt_runner
+    except ImportError:
+        return Variant(name, "trt", precision,
+                       skipped_reason="TensorRT runner not available in this mnx build")
+    try:
+        engine = engine_path(net_dir, precision)
+    except MissingDependencyError as exc:
+        return Variant(name, "trt", precision, skipped_reason=exc.render())
+    if engine is None or not engine.is_file():
+        return Variant(name, "trt", precision, engine,
+                       skipped_reason=f"no TensorRT engine for this GPU: run "
+                       f"`mnx export {name}{EXPORT_FLAG[precision]}`")
+    return Variant(name, "trt", precision, engine, lambda: trt_runner.TrtRunner(engine))
+
+
+def engine_path(net_dir: Path, precision: str) -> Path | None:
+    """Where the TensorRT helper puts this GPU's engine for `precision`."""
+    with contextlib.suppress(ImportError, AttributeError):
+        from toolkit.export import tensorrt as trt_export
+
+        return Path(trt_export.engine_path(net_dir, precision))  # type: ignore[attr-defined]
+    return None
+
+
+def gpu_missing_reason(need_tensorrt: bool) -> str | None:
+    """One line saying why GPU backends cannot run here, or None when they can."""
+    if need_tensorrt:
+        import importlib.util
+
+        if importlib.util.find_spec("tensorrt") is None:
+            return "TensorRT not installed (pip install 'mnx[tensorrt]')"
+    else:
+        try:
+            from toolkit.runners.ort import import_onnxruntime
+
+            ort = import_onnxruntime()
+        except MissingDependencyError as exc:
+            return exc.render()
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            return ("ONNX Runtime has no CUDA provider (pip install 'mnx[gpu]' instead of "
+                    "'mnx[cpu]')")
+    if gpu_name() is None:
+        return "no CUDA GPU"
+    return None
+
+
+def gpu_name() -> str | None:
+    """The CUDA GPU's model name, or None without one."""
+    with contextlib.suppress(ImportError, AttributeError, Exception):
+        from toolkit import gpu  # the TensorRT helper's module, when present
+
+        return gpu.gpu_name()  # type: ignore[attr-defined,no-any-return]
+    import shutil
+    import subprocess
+
+    smi = shutil.which("nvidia-smi")
+    if smi is None:
+        return None
+    try:
+        out = subprocess.run([smi, "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = out.stdout.strip().splitlines()
+    return names[0].strip() if out.returncode == 0 and names else None

@@ -1,0 +1,52 @@
+"""Shared test set-up: every test gets its own artifacts dir and reads the committed MNIST subset."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SUBSET = ROOT / "tests" / "data" / "mnist_subset.npz"
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MNX_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("MNX_MNIST", str(SUBSET))
+    monkeypatch.setenv("MNX_DATA_DIR", str(tmp_path / "data-cache"))
+
+
+@pytest.fixture(scope="session")
+def subset_data():  # type: ignore[no-untyped-def]
+    """The committed real-MNIST subset, loaded once."""
+    from toolkit.data import load_mnist
+
+    return load_mnist(SUBSET, fetch=False)
+
+
+@pytest.fixture(scope="session")
+def trained_root(tmp_path_factory: pytest.TempPathFactory, subset_data) -> Path:  # type: ignore[no-untyped-def]
+    """An artifacts root holding two tiny trained networks (1 epoch on the subset):
+    `linear` (FLAT layout, 7,960 params) and `m31_k3` (IMAGE layout CNN, 50,410 params).
+    Tests that write into it must copy it first (`copy_trained`)."""
+    from toolkit.train import TrainConfig, train
+
+    root = tmp_path_factory.mktemp("trained")
+    for name in ("linear", "m31_k3"):
+        train(name, TrainConfig(epochs=1, seed=0), root, data=subset_data)
+    return root
+
+
+@pytest.fixture
+def copy_trained(trained_root: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of `trained_root`."""
+    import shutil
+
+    dst = tmp_path / "artifacts"
+    shutil.copytree(trained_root, dst, dirs_exist_ok=True)
+    return dst

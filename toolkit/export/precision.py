@@ -1,0 +1,130 @@
+"""Reduced-precision ONNX from the FP32 ONNX model: `fp16_from_onnx`, `int8_from_onnx`.
+
+Precision lives in the ONNX model (shared/docs/tensorrt.md): TensorRT 11 has no FP16/INT8
+builder flags, so the FP16 model and the Q/DQ INT8 models made here serve ONNX Runtime and
+every TensorRT alike.
+"""
+
+from __future__ import annotations
+
+import inspect
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from toolkit.artifacts import atomic_path
+from toolkit.errors import ExportError
+from toolkit.export.calibration import CalibrationMethod, quantized_op_types
+
+
+class Int8Encoding(str, Enum):
+    """How INT8 activations are stored. Weights are symmetric per-channel int8 in both."""
+
+    # int8 activations, zero point 0: the only Q/DQ form TensorRT builds INT8 kernels from.
+    S8 = "int8"
+    # uint8 activations (asymmetric), int8 weights: ONNX Runtime's fast x86 CPU path
+    # (VNNI u8s8 kernels), ~1.6x faster than s8s8 there (shared/docs/tensorrt.md).
+    U8 = "int8.u8"
+
+    @property
+    def filename(self) -> str:
+        return f"model.{self.value}.onnx"
+
+
+def _check_and_save(proto: Any, out_path: Path, what: str) -> None:
+    import onnx
+
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except Exception as exc:
+        raise ExportError(
+            f"The {what} model fails onnx.checker ({exc})",
+            expected="a valid ONNX model",
+            fix="re-run with --debug and report the output",
+        ) from exc
+    with atomic_path(out_path) as tmp:
+        onnx.save_model(proto, str(tmp))
+
+
+def fp16_from_onnx(fp32_path: Path, out_path: Path) -> Any:
+    """FP16 weights and math, float32 input/output (keep_io_types) so callers feed the same data."""
+    import onnx
+    from onnxconverter_common import float16
+
+    proto = onnx.load_model(str(fp32_path))
+    try:
+        half = float16.convert_float_to_float16(proto, keep_io_types=True)
+    except Exception as exc:
+        raise ExportError(
+            f"FP16 conversion of '{fp32_path.name}' failed ({type(exc).__name__}: {exc})",
+            expected="an FP32 ONNX model onnxconverter-common can convert",
+            fix="export without --fp16",
+        ) from exc
+    _check_and_save(half, out_path, "FP16")
+    return half
+
+
+def int8_from_onnx(
+    fp32_path: Path,
+    out_path: Path,
+    ranges: Any,
+    method: CalibrationMethod,
+    encoding: Int8Encoding,
+) -> Any:
+    """Q/DQ INT8 model from `fp32_path` and precomputed calibration `ranges` (TensorsData).
+
+    Per-channel symmetric int8 weights; activations per `encoding`. Calibration is NOT run here:
+    the same ranges feed both encodings.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    activation = QuantType.QInt8 if encoding is Int8Encoding.S8 else QuantType.QUInt8
+    extra = {"WeightSymmetric": True, "ActivationSymmetric": encoding is Int8Encoding.S8}
+    kwargs: dict[str, Any] = dict(
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=quantized_op_types(),
+        per_channel=True,
+        reduce_range=False,
+        activation_type=activation,
+        weight_type=QuantType.QInt8,
+        calibrate_method=method.ort(),
+        extra_options=extra,
+    )
+    with tempfile.TemporaryDirectory(prefix="mnx-int8-") as tmp:
+        staged = Path(tmp) / "model.onnx"
+        try:
+            if "calibration_cache_path" in inspect.signature(quantize_static).parameters:
+                # onnxruntime >= 1.24: a calibration cache file skips calibration entirely.
+                from onnxruntime.quantization.calibrate import save_tensors_data
+
+                cache = Path(tmp) / "ranges.json"
+                save_tensors_data(ranges, cache)
+                quantize_static(fp32_path, staged, None, calibration_cache_path=cache, **kwargs)
+            else:
+                _quantize_with_ranges(fp32_path, staged, ranges, kwargs)
+        except Exception as exc:
+            raise ExportError(
+                f"INT8 quantization ({encoding.value}) of '{fp32_path.name}' failed "
+                f"({type(exc).__name__}: {exc})",
+                expected="an FP32 ONNX model onnxruntime.quantization can quantize",
+                fix="export without --int8, or re-run with --debug and report the output",
+            ) from exc
+        proto = onnx.load_model(str(staged))
+    _check_and_save(proto, out_path, f"INT8 ({encoding.value})")
+    return proto
+
+
+def _quantize_with_ranges(src: Path, dst: Path, ranges: Any, kw: dict[str, Any]) -> None:
+    """What quantize_static does after calibrating, for onnxruntime without a cache path."""
+    from onnxruntime.quantization.qdq_quantizer import QDQQuantizer
+    from onnxruntime.quantization.quant_utils import load_model_with_shape_infer
+
+    model = load_model_with_shape_infer(src)
+    quantizer = QDQQuantizer(
+        model, kw["per_channel"], kw["reduce_range"], kw["weight_type"], kw["activation_type"],
+        ranges, [], [], kw["op_types_to_quantize"], kw["extra_options"],
+    )
+    quantizer.quantize_model()
+    quantizer.model.save_model_to_file(str(dst), False)
