@@ -258,18 +258,20 @@ def _bench_variant(v: Variant, x: np.ndarray, y: np.ndarray, reference: np.ndarr
         return [_skipped(v, exc.render())]
     try:
         load_ms, first_ms = (t1 - t0) / 1e6, (t2 - t1) / 1e6
-        eval_batch = min(EVAL_BATCH, getattr(runner, "max_batch_size", None) or EVAL_BATCH)
+        max_batch = getattr(runner, "max_batch", None)  # TensorRT: the profile's max batch
+        eval_batch = min(EVAL_BATCH, max_batch or EVAL_BATCH)
         acc = score(predict_all(runner, x, eval_batch), y, reference)
         providers = tuple(runner.providers())
-        requested = list(getattr(runner, "requested_providers", []) or [])
+        requested = list(getattr(runner, "requested_providers", None)
+                         or ([runner.provider] if hasattr(runner, "provider") else []))
         model_bytes = v.model_file.stat().st_size if v.model_file and v.model_file.is_file() else None
         flops = info.flops(runner)
         rows = []
         for b in config.batch_sizes:
             bar.describe(f"{v.network} {v.backend} {v.precision} batch {b}")
-            if (limit := getattr(runner, "max_batch_size", None)) and b > limit:
-                reason = (f"batch {b} exceeds the engine's max batch {limit}: rebuild it with "
-                          "a larger optimization profile")
+            if max_batch and b > max_batch:
+                reason = (f"batch {b} exceeds the engine's max batch {max_batch}: rebuild it "
+                          f"with `mnx export {v.network} --trt --max-batch {b}`")
                 rows.append(dataclasses.replace(_skipped(v, reason), batch_size=b))
                 bar.advance(1)
                 continue

@@ -3,7 +3,6 @@ cannot run here (one line a user can act on)."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,85 +150,45 @@ def _ort_cpu(name: str, precision: str, net_dir: Path, threads: int | None) -> V
 
 
 def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
-    reason = gpu_missing_reason(need_tensorrt=False)
-    if reason:
-        return Variant(name, "ort-cuda", precision, skipped_reason=reason)
-    try:
-        from toolkit.runners.ort_cuda import OrtCudaRunner
-    except ImportError:
-        return Variant(name, "ort-cuda", precision,
-                       skipped_reason="ONNX Runtime CUDA runner not available in this mnx build")
+    from toolkit.gpu import gpu_info, ort_cuda_status
+
+    status = ort_cuda_status()
+    if not status.available:
+        return Variant(name, "ort-cuda", precision, skipped_reason=status.problem)
+    if gpu_info() is None:
+        return Variant(name, "ort-cuda", precision, skipped_reason="no CUDA GPU")
+    from toolkit.runners.ort_cuda import OrtCudaRunner
+
     return _onnx_variant(name, "ort-cuda", precision, net_dir, ONNX_FILES[precision],
                          lambda p: OrtCudaRunner(p), None)
 
 
 def _trt(name: str, precision: str, net_dir: Path) -> Variant:
-    reason = gpu_missing_reason(need_tensorrt=True)
-    if reason:
-        return Variant(name, "trt", precision, skipped_reason=reason)
-    try:
-        from toolkit.runners import trt as trt_runner
-    except ImportError:
+    from toolkit.gpu import gpu_info, tensorrt_status
+
+    status = tensorrt_status()
+    if not status.installed:
         return Variant(name, "trt", precision,
-                       skipped_reason="TensorRT runner not available in this mnx build")
-    try:
-        engine = engine_path(net_dir, precision)
-    except MissingDependencyError as exc:
-        return Variant(name, "trt", precision, skipped_reason=exc.render())
-    if engine is None or not engine.is_file():
+                       skipped_reason="TensorRT not installed (pip install 'mnx[tensorrt]')")
+    gpu = gpu_info()
+    if gpu is None:
+        return Variant(name, "trt", precision, skipped_reason="no CUDA GPU")
+    from toolkit.export import tensorrt as trt_export
+    from toolkit.runners.trt import TrtRunner
+
+    engine = (trt_export.engine_dir(net_dir, gpu, status.version or "unknown")
+              / trt_export.engine_filename(precision, trt_export.STRONGLY_TYPED))
+    stale = trt_export.engine_staleness(engine, gpu, status.version or "unknown")
+    if stale is not None:
+        what = "no TensorRT engine for this GPU" if not engine.exists() else f"engine refused: {stale}"
         return Variant(name, "trt", precision, engine,
-                       skipped_reason=f"no TensorRT engine for this GPU: run "
-                       f"`mnx export {name}{EXPORT_FLAG[precision]}`")
-    return Variant(name, "trt", precision, engine, lambda: trt_runner.TrtRunner(engine))
-
-
-def engine_path(net_dir: Path, precision: str) -> Path | None:
-    """Where the TensorRT helper puts this GPU's engine for `precision`."""
-    with contextlib.suppress(ImportError, AttributeError):
-        from toolkit.export import tensorrt as trt_export
-
-        return Path(trt_export.engine_path(net_dir, precision))  # type: ignore[attr-defined]
-    return None
-
-
-def gpu_missing_reason(need_tensorrt: bool) -> str | None:
-    """One line saying why GPU backends cannot run here, or None when they can."""
-    if need_tensorrt:
-        import importlib.util
-
-        if importlib.util.find_spec("tensorrt") is None:
-            return "TensorRT not installed (pip install 'mnx[tensorrt]')"
-    else:
-        try:
-            from toolkit.runners.ort import import_onnxruntime
-
-            ort = import_onnxruntime()
-        except MissingDependencyError as exc:
-            return exc.render()
-        if "CUDAExecutionProvider" not in ort.get_available_providers():
-            return ("ONNX Runtime has no CUDA provider (pip install 'mnx[gpu]' instead of "
-                    "'mnx[cpu]')")
-    if gpu_name() is None:
-        return "no CUDA GPU"
-    return None
+                       skipped_reason=f"{what}: run `mnx export {name}{EXPORT_FLAG[precision]} --trt`")
+    return Variant(name, "trt", precision, engine, lambda: TrtRunner(engine))
 
 
 def gpu_name() -> str | None:
     """The CUDA GPU's model name, or None without one."""
-    with contextlib.suppress(ImportError, AttributeError, Exception):
-        from toolkit import gpu  # the TensorRT helper's module, when present
+    from toolkit.gpu import gpu_info
 
-        return gpu.gpu_name()  # type: ignore[attr-defined,no-any-return]
-    import shutil
-    import subprocess
-
-    smi = shutil.which("nvidia-smi")
-    if smi is None:
-        return None
-    try:
-        out = subprocess.run([smi, "--query-gpu=name", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    names = out.stdout.strip().splitlines()
-    return names[0].strip() if out.returncode == 0 and names else None
+    info = gpu_info()
+    return info.name if info is not None else None

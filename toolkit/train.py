@@ -448,17 +448,22 @@ def load_trained_model(name: str, root: Path) -> Any:
             expected=f"{path}",
             fix=f"run `mnx train {name}` first (add --epochs 1 for a quick model)",
         )
-    rec = load_manifest(path.parent)["artifacts"].get(MODEL_FILE)
-    import keras
+    import zipfile
 
-    try:
-        return keras.saving.load_model(path, compile=False)
-    except Exception as exc:  # zipfile, h5py, JSON and Keras errors all mean "not a model"
-        recorded = " (it differs from the file mnx recorded)" if (
-            rec and rec.get("sha256") != sha256_file(path)
-        ) else ""
-        raise CorruptArtifactError(
-            f"'{path}' cannot be loaded as a Keras model{recorded}: {type(exc).__name__}: {exc}",
-            expected="a .keras file saved by `mnx train`",
-            fix=f"delete it and run `mnx train {name}` again",
-        ) from exc
+    if zipfile.is_zipfile(path):
+        import keras
+
+        try:
+            return keras.saving.load_model(path, compile=False)
+        except Exception as exc:  # h5py, JSON, deserialization errors all mean "not our model"
+            reason = f"{type(exc).__name__}: {exc}"
+    else:
+        reason = "it is not a .keras (zip) archive; it may be truncated or another kind of file"
+    rec = load_manifest(path.parent)["artifacts"].get(MODEL_FILE)
+    if rec and rec.get("sha256") != sha256_file(path):
+        reason += "; it differs from the file `mnx train` recorded"
+    raise CorruptArtifactError(
+        f"'{path}' cannot be loaded as a Keras model ({reason})",
+        expected="a .keras file saved by `mnx train`",
+        fix=f"delete it and run `mnx train {name}` again",
+    )
