@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.records import BenchResults, BenchRow
+from toolkit.errors import MnxError
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,23 @@ class Comparison:
     @property
     def regressed(self) -> bool:
         return any(c.regressions for c in self.changes)
+
+
+class RegressionError(MnxError):
+    """Raised by `mnx compare` when rows regressed (exit status 1)."""
+
+    def __init__(self, cmp: Comparison) -> None:
+        bad = [c for c in cmp.changes if c.regressions]
+        first = bad[0] if bad else None
+        example = (f"; first: {first.network} {first.backend} {first.precision} batch "
+                   f"{first.batch_size}: {', '.join(first.regressions)}") if first else ""
+        super().__init__(
+            f"{len(bad)} of {len(cmp.changes)} matching rows regressed{example}",
+            expected=f"p50 and images/s within {cmp.threshold_pct:g}% and accuracy within "
+                     f"{cmp.accuracy_drop_pp:g} pp of the baseline",
+            fix="investigate the flagged rows, or raise --threshold if the machine is noisy",
+        )
+        self.comparison = cmp
 
 
 def _rel(a: float | None, b: float | None) -> float | None:

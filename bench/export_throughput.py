@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 DEFAULT_NETWORKS = ("mlp_512_128", "conv5_bn", "cnn9")
 VARIANTS = ("fp32", "fp16", "int8", "int8.u8")
 RESULTS = Path(__file__).resolve().parent / "results"

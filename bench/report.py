@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.records import BenchResults, BenchRow
+from bench.stats import COV_WARN
 
 LATEST = "latest.json"
 
@@ -75,16 +76,28 @@ def footer_lines(results: BenchResults) -> list[str]:
     lines.append("Accuracy/agreement/max|diff| over "
                  f"{_eval_images(results)} test images vs Keras FP32; images/s = batch x calls/s "
                  "(one call in flight); GFLOP/s = FLOPs per image x images/s; cold = load + first "
-                 "batch-1 inference.")
+                 "batch-1 inference (library import excluded).")
     notes = sorted({r.note for r in results.rows if r.note and not r.note.startswith("Keras ")})
     lines += [f"Note: {n}" for n in notes]
+    skipped: dict[tuple[str, str, str], list[str]] = {}
+    unstable: list[str] = []
     for r in results.rows:
         if r.skipped_reason:
-            lines.append(f"Skipped {r.network} {r.backend} {r.precision}"
-                         f"{'' if r.batch_size is None else f' batch {r.batch_size}'}: "
-                         f"{r.skipped_reason}")
+            where = "" if r.batch_size is None else f" batch {r.batch_size}"
+            skipped.setdefault((r.network, r.backend, r.skipped_reason), []).append(
+                r.precision + where)
         for w in r.warnings:
-            lines.append(f"Warning {r.network} {r.backend} {r.precision} batch {r.batch_size}: {w}")
+            if w.startswith("unstable timing"):
+                unstable.append(f"{r.network} {r.backend} {r.precision} b{r.batch_size} "
+                                f"({_pct(r.cov, 1)})")
+            else:
+                lines.append(f"Warning {r.network} {r.backend} {r.precision} batch "
+                             f"{r.batch_size}: {w}")
+    if unstable:
+        lines.append(f"Warning: unstable timing (CoV > {COV_WARN:.1%}; other load on the machine? "
+                     f"try a longer --duration): {', '.join(unstable)}")
+    for (net, backend, reason), precs in skipped.items():
+        lines.append(f"Skipped {net} {backend} {', '.join(precs)}: {reason}")
     p = results.provenance
     lines.append(f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
                  f"{f' + {p.gpu}' if p.gpu else ''}, threads {p.threads or 'default'}, "

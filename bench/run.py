@@ -245,6 +245,7 @@ def _bench_variant(v: Variant, x: np.ndarray, y: np.ndarray, reference: np.ndarr
                    bar: Any) -> list[BenchRow]:
     assert v.make_runner is not None
     runner = v.make_runner()
+    _import_framework(v.backend)  # cold start = load + first call, not a library import
     try:
         t0 = time.perf_counter_ns()
         runner.load()
@@ -304,6 +305,16 @@ def _bench_variant(v: Variant, x: np.ndarray, y: np.ndarray, reference: np.ndarr
         return rows
     finally:
         runner.close()
+
+
+def _import_framework(backend: str) -> None:
+    if backend == "keras":
+        import keras  # noqa: F401
+    elif backend in ("ort", "ort-cuda"):
+        import contextlib
+
+        with contextlib.suppress(ImportError):  # the runner's load() says what is missing
+            import onnxruntime  # noqa: F401
 
 
 class _Progress:

@@ -231,10 +231,10 @@ def ort_cuda_available() -> bool:
 def describe() -> dict[str, Any]:
     """A JSON-able summary for `mnx doctor`-style output and results provenance."""
     gpu = gpu_info()
-    trt = tensorrt_status()
+    trt_status = tensorrt_status()
     ort = ort_cuda_status()
     return {
         "gpu": None if gpu is None else {**gpu.__dict__, "slug": gpu.slug},
-        "tensorrt": trt.__dict__,
+        "tensorrt": trt_status.__dict__,
         "onnxruntime_cuda": {**ort.__dict__, "providers": list(ort.providers)},
     }

@@ -35,9 +35,9 @@ from toolkit.artifacts import (
 )
 from toolkit.errors import (
     CorruptArtifactError,
-    MnxError,
     MissingArtifactError,
     MissingDependencyError,
+    MnxError,
     UsageError,
 )
 
@@ -295,7 +295,7 @@ def train(
     model = net.build()
     model.compile(
         optimizer=net.recipe.make_optimizer(),
-        loss=net.recipe.loss,
+        loss=net.recipe.make_loss(),
         metrics=["accuracy"],
         jit_compile=False,
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from architectures.recipe import ADAM_DEFAULT, InputLayout, Preprocessing
+from architectures.recipe import ADAM_TFKERAS113, InputLayout, Preprocessing
 from architectures.registry import Family, register
 from architectures.zoo._common import image_input, recipe, softmax_output
 
 SEED = "001"
 RECIPE = recipe(
-    ADAM_DEFAULT, epochs=25, batch_size=128, preprocessing=Preprocessing.KERAS_NORMALIZE
+    ADAM_TFKERAS113, epochs=25, batch_size=128, preprocessing=Preprocessing.KERAS_NORMALIZE
 )
 L2 = 1e-5
 

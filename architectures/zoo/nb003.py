@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from architectures.recipe import InputLayout, Recipe
+from architectures.recipe import InputLayout, Loss, Recipe
 from architectures.registry import Family, register
 from architectures.zoo._common import flat_input, image_input, softmax_output
 
 SEED = "003"
 SGD_RECIPE = Recipe(
-    optimizer="SGD", learning_rate=0.5, epochs=17, batch_size=100, optimizer_args={"momentum": 0.0}
+    optimizer="SGD",
+    learning_rate=0.5,
+    epochs=17,
+    batch_size=100,
+    optimizer_args={"momentum": 0.0},
+    loss=Loss.CCE_KERAS2,  # standalone Keras 2.2; with Keras 3's loss this recipe diverges
 )
 ADAM_RECIPE = Recipe(
     optimizer="Adam",
@@ -23,6 +28,7 @@ ADAM_RECIPE = Recipe(
     epochs=34,
     batch_size=100,
     optimizer_args={"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8},
+    loss=Loss.CCE_KERAS2,
 )
 
 

@@ -71,6 +71,7 @@ class CalibrationKey:
     samples: int
     seed: int
     data_sha256: str
+    onnxruntime: str  # its pre-processing names the calibrated tensors
     format: int = CACHE_FORMAT
 
 

@@ -10,6 +10,7 @@ import contextlib
 import importlib.util
 import io
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -152,7 +153,7 @@ class _Source:
         return par.keras_reference(self.model, self.x_test, key)
 
     def check(self, variant: str, path: Path, fp32_atol: float) -> tuple[par.Parity, list[str]]:
-        outputs = par.onnx_outputs(path, self.x_test)
+        outputs = par.onnx_outputs(path, self.x_test, exact_qdq=variant == Int8Encoding.S8.value)
         parity = par.compare(outputs, self.reference(), self.data.y_test)
         return parity, par.enforce(variant, parity, fp32_atol)
 
@@ -248,38 +249,9 @@ def export(
 
     calibration: str | None = None
     if options.int8:
-        method = options.calibration_method
-        key = CalibrationKey(
-            fp32_sha256=_sha(fp32), method=method.value, samples=options.calibration_samples,
-            seed=options.calibration_seed, data_sha256=data.sha256,
-        )
-        int8_opts = {**base, **{k: v for k, v in asdict(key).items() if k != "fp32_sha256"}}
-        ranges: list[Any] = []
-
-        def get_ranges() -> Any:
-            nonlocal calibration
-            if not ranges:
-                say(f"calibrating ({method.value}, {options.calibration_samples} training images)")
-                x_cal = src.preprocess(select_samples(
-                    data.x_train, options.calibration_samples, options.calibration_seed))
-                with _quiet():
-                    r, reused = calibrate(fp32, x_cal, method, key, net_dir / CACHE_FILE)
-                calibration = "reused" if reused else "computed"
-                if not reused:
-                    record_artifact(net_dir, CACHE_FILE, source=fp32, options=int8_opts,
-                                    versions=versions)
-                ranges.append(r)
-            return ranges[0]
-
-        for enc in Int8Encoding:
-            path = net_dir / enc.filename
-
-            def build(enc: Int8Encoding = enc, path: Path = path) -> None:
-                r = get_ranges()
-                with _quiet():
-                    precision.int8_from_onnx(fp32, path, r, method, enc)
-
-            make(enc.value, path, fp32, {**int8_opts, "encoding": enc.value}, build)
+        with tempfile.TemporaryDirectory(prefix="mnx-int8-") as tmp:
+            calibration = _export_int8(options, src, net_dir, fp32, Path(tmp), base, make, say,
+                                       versions)
 
     engines, trt_note = _tensorrt(name, net_dir.parent, options, say)
     return ExportReport(
@@ -291,6 +263,56 @@ def export(
         data_source=f"{data.source}{' (subset)' if data.subset else ''}",
         warnings=tuple(w for r in reports for w in r.warnings),
     )
+
+
+def _export_int8(
+    options: ExportOptions, src: _Source, net_dir: Path, fp32: Path, tmp: Path,
+    base: dict[str, Any], make: Callable[..., None], say: Progress, versions: dict[str, str],
+) -> str | None:
+    """Both INT8 encodings from one calibration; returns "computed", "reused" or None (current)."""
+    import onnxruntime
+
+    from toolkit.export import precision
+
+    method = options.calibration_method
+    key = CalibrationKey(
+        fp32_sha256=_sha(fp32), method=method.value, samples=options.calibration_samples,
+        seed=options.calibration_seed, data_sha256=src.data.sha256,
+        onnxruntime=onnxruntime.__version__,
+    )
+    int8_opts = {**base, **{k: v for k, v in asdict(key).items() if k != "fp32_sha256"}}
+    state: dict[str, Any] = {}
+
+    def prepared() -> Path:
+        if "prepared" not in state:
+            with _quiet():
+                state["prepared"] = precision.prepare_for_int8(fp32, tmp / "prepared.onnx")
+        return state["prepared"]
+
+    def ranges() -> Any:
+        if "ranges" not in state:
+            say(f"calibrating ({method.value}, {options.calibration_samples} training images)")
+            x_cal = src.preprocess(select_samples(
+                src.data.x_train, options.calibration_samples, options.calibration_seed))
+            with _quiet():
+                r, reused = calibrate(prepared(), x_cal, method, key, net_dir / CACHE_FILE)
+            state["calibration"] = "reused" if reused else "computed"
+            if not reused:
+                record_artifact(net_dir, CACHE_FILE, source=fp32, options=int8_opts,
+                                versions=versions)
+            state["ranges"] = r
+        return state["ranges"]
+
+    for enc in Int8Encoding:
+        path = net_dir / enc.filename
+
+        def build(enc: Int8Encoding = enc, path: Path = path) -> None:
+            r = ranges()
+            with _quiet():
+                precision.int8_from_onnx(prepared(), path, r, method, enc)
+
+        make(enc.value, path, fp32, {**int8_opts, "encoding": enc.value}, build)
+    return state.get("calibration")
 
 
 def _sha(path: Path) -> str:

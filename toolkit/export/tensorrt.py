@@ -275,10 +275,11 @@ def engine_from_onnx(
             calib_profile.set_shape(INPUT_NAME, (batch, *rest), (batch, *rest), (batch, *rest))
             config.set_calibration_profile(calib_profile)
 
-    cache = None
     if timing_cache is not None:
         cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.exists() else b"")
-        config.set_timing_cache(cache, False)
+        if not config.set_timing_cache(cache, False):
+            # made by another GPU or TensorRT (e.g. a copied artifacts dir): start a fresh one
+            config.set_timing_cache(config.create_timing_cache(b""), False)
     try:
         serialized = builder.build_serialized_network(network, config)
     finally:
@@ -426,15 +427,27 @@ def check_engine(engine_path: Path, gpu: GpuInfo, trt_version: str) -> dict[str,
 # --- all engines of one network -----------------------------------------------------------------
 
 
+def engine_options(options: Any) -> EngineOptions:
+    """EngineOptions as given, or derived from the export pipeline's ExportOptions (fp32 always,
+    fp16/int8 when its flags say so), or the defaults for None."""
+    if options is None:
+        return EngineOptions()
+    if isinstance(options, EngineOptions):
+        return options
+    precisions = ("fp32",) + (("fp16",) if getattr(options, "fp16", False) else ()) + (
+        ("int8",) if getattr(options, "int8", False) else ())
+    return EngineOptions(precisions=precisions)
+
+
 def build_engines(
-    name: str, root: Path | None = None, options: EngineOptions | None = None
+    name: str, root: Path | None = None, options: EngineOptions | Any = None
 ) -> list[EngineRecord]:
     """Build (or reuse, when current) one engine per precision in `options` for network `name`.
 
     Raises MissingDependencyError without TensorRT or a GPU, MissingArtifactError when an ONNX
     model is missing (run `mnx export` first), UsageError for a route this TensorRT lacks.
     """
-    options = options or EngineOptions()
+    options = engine_options(options)
     root = root or artifacts_root()
     net_dir = network_dir(name, root)
     trt = load_tensorrt()

@@ -96,7 +96,7 @@ class OrtCudaRunner(Runner):
         t0 = time.perf_counter_ns()
         if self._prepared is not None and self._prepared[0] is x:
             value = self._prepared[1]
-            h2d_ms = 0.0  # uploaded by prepare(), outside the timed call
+            h2d_ms: float | None = None  # uploaded by prepare(), not part of this call
         else:
             x = np.ascontiguousarray(x, dtype=np.float32)
             # ortvalue_from_numpy copies synchronously (cudaMemcpy), so the host clock covers it

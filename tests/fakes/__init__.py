@@ -1,0 +1,1 @@
+"""CPU test doubles of GPU libraries (TensorRT, cuda-python)."""
