@@ -21,12 +21,17 @@ class MnxError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        parts = [self.what.rstrip(".") + "."]
+        parts = [_sentence(self.what)]
         if self.expected:
-            parts.append("Expected: " + self.expected.rstrip(".") + ".")
+            parts.append("Expected: " + _sentence(self.expected))
         if self.fix:
-            parts.append("Fix: " + self.fix.rstrip(".") + ".")
+            parts.append("Fix: " + _sentence(self.fix))
         return " ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 class UsageError(MnxError):
@@ -44,7 +49,7 @@ class UnknownNameError(UsageError):
         what = f"Unknown {kind} '{name}'"
         if close:
             what += f". Did you mean '{close[0]}'?"
-        shown = ", ".join(choices) if len(choices) <= 12 else ", ".join(choices[:12]) + ", ..."
+        shown = ", ".join(choices[:12]) + (f" and {len(choices) - 12} more" if len(choices) > 12 else "")
         super().__init__(what, expected=f"one of: {shown}", fix=hint)
         self.name = name
         self.suggestion = close[0] if close else None

@@ -109,13 +109,15 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         INFO = 3
         VERBOSE = 4
 
+    severity_enum = Severity
+
     class ILogger:
-        Severity = Severity
-        INTERNAL_ERROR = Severity.INTERNAL_ERROR
-        ERROR = Severity.ERROR
-        WARNING = Severity.WARNING
-        INFO = Severity.INFO
-        VERBOSE = Severity.VERBOSE
+        Severity = severity_enum
+        INTERNAL_ERROR = severity_enum.INTERNAL_ERROR
+        ERROR = severity_enum.ERROR
+        WARNING = severity_enum.WARNING
+        INFO = severity_enum.INFO
+        VERBOSE = severity_enum.VERBOSE
 
     class Logger(ILogger):
         def __init__(self, min_severity: Any = Severity.WARNING) -> None:

@@ -115,9 +115,11 @@ def _render_result(result: Any) -> None:
                   f"batch {result.batch_size}, seed {result.seed}, {result.keras_backend}")
     table.add_row("seconds/epoch", f"{result.mean_seconds_per_epoch:.2f} mean "
                   f"(incl. validation; first {result.seconds_per_epoch[0]:.2f})")
-    table.add_row("model", str(result.model_path))
-    table.add_row("plots", ", ".join(str(p) for p in result.plots))
     Console().print(table)
+    # Paths outside the table: rich would cut long ones to the terminal width.
+    click.echo(f"Model: {result.model_path}")
+    for p in result.plots:
+        click.echo(f"Plot:  {p}")
 
 
 @click.command("show")
