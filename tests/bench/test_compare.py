@@ -1,0 +1,43 @@
+"""bench.compare: relative changes and regression flags on synthetic results."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bench.compare import compare
+from tests.bench.test_records import make_results
+
+
+def test_synthetic_regression_flagged() -> None:
+    a = make_results(p50_ms=1.0, accuracy=0.98)
+    slower = make_results(p50_ms=1.2, accuracy=0.98)
+    cmp = compare(a, slower, threshold_pct=5.0)
+    assert cmp.regressed
+    c = cmp.changes[0]
+    assert c.p50_change_pct == pytest.approx(20.0)
+    assert c.images_per_s_change_pct == pytest.approx((1 / 1.2 - 1) * 100)
+    assert any("p50" in w for w in c.regressions)
+    assert len(cmp.changes) == 2  # skipped rows are not compared
+
+
+def test_within_threshold_and_accuracy_drop() -> None:
+    a = make_results(p50_ms=1.0, accuracy=0.98)
+    assert not compare(a, make_results(p50_ms=1.03, accuracy=0.98), threshold_pct=5.0).regressed
+    worse = compare(a, make_results(p50_ms=1.0, accuracy=0.975), accuracy_drop_pp=0.1)
+    assert worse.regressed
+    assert worse.changes[0].accuracy_change_pp == pytest.approx(-0.5)
+
+
+def test_unmatched_rows_listed() -> None:
+    a = make_results()
+    b = dataclasses.replace(a, rows=a.rows[:1])
+    cmp = compare(a, b)
+    assert len(cmp.changes) == 1
+    assert cmp.only_in_a == (("linear", "ort", "fp32", 32),)
+
+
+def test_bad_threshold() -> None:
+    with pytest.raises(ValueError):
+        compare(make_results(), make_results(), threshold_pct=0)

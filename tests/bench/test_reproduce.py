@@ -1,0 +1,78 @@
+"""mnx reproduce: seed vs ours tables, reuse of current models (resume), and its errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import reproduce as rep
+from toolkit.errors import UnknownNameError, UsageError
+
+
+def test_networks_of_notebook_in_seed_order() -> None:
+    assert rep.networks_of(["003"]) == ["linear", "mlp_3x1500", "mlp_3x1500_do", "conv2_k5_adam"]
+    assert rep.networks_of(["004"], ["cnn9", "cnn1"]) == ["cnn1", "cnn9"]
+    assert len(rep.networks_of(list(rep.NOTEBOOKS))) == 38
+
+
+def test_networks_of_rejects_bad_names() -> None:
+    with pytest.raises(UnknownNameError, match="Did you mean '004'"):
+        rep.networks_of(["007"])
+    with pytest.raises(UsageError, match="not a network of notebook"):
+        rep.networks_of(["003"], ["cnn9"])
+
+
+def test_every_network_has_reported_figures() -> None:
+    import architectures
+
+    for net in architectures.all_networks():
+        if net.seed == "user":
+            continue
+        assert net.reported_accuracy is not None, net.name
+        assert net.name in rep.REPORTED_EXTRA, net.name
+
+
+def test_reproduce_trains_then_resumes(tmp_path: Path, subset_data) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "art"
+    first = rep.reproduce(["003"], root, only=["linear"], epochs=2, export=False)
+    row = first.rows[0]
+    assert row.trained_now and not row.full_recipe
+    assert row.reported_test_accuracy == pytest.approx(0.9159)
+    # 2 epochs on the 5,000-image subset with the seed's SGD(0.5) really learns
+    assert row.test_accuracy > 0.6
+    assert row.diff_pp == pytest.approx(100 * (row.test_accuracy - 0.9159))
+    md = (root / "reproduce" / "notebook_003.md").read_text()
+    assert "| linear |" in md and "91.59" in md and "not the full recipe" in md
+    assert first.plot is not None and first.plot.read_bytes()[:4] == b"\x89PNG"
+
+    # A second run with the same recipe reuses the model instead of retraining it.
+    model = root / "linear" / "model.keras"
+    mtime = model.stat().st_mtime_ns
+    second = rep.reproduce(["003"], root, only=["linear"], epochs=2, export=False)
+    assert not second.rows[0].trained_now
+    assert second.rows[0].test_accuracy == row.test_accuracy
+    assert model.stat().st_mtime_ns == mtime
+
+
+def test_reproduce_with_export_reports_onnx_accuracy(copy_trained: Path) -> None:
+    res = rep.reproduce(["001"], copy_trained, only=["m31_k3"], epochs=1, export=True)
+    row = res.rows[0]
+    assert not row.trained_now  # the fixture trained it with the same recipe and data
+    assert row.onnx_fp32_accuracy == pytest.approx(row.test_accuracy, abs=2e-3)
+    assert row.onnx_int8_accuracy is not None
+    assert abs(row.onnx_int8_accuracy - row.test_accuracy) < 0.05
+
+
+def test_cli_reproduce_errors(tmp_path: Path) -> None:
+    import subprocess
+
+    mnx = shutil.which("mnx")
+    assert mnx
+    for args, code in ((["reproduce"], 2), (["reproduce", "009"], 2),
+                       (["reproduce", "003", "--all"], 2)):
+        proc = subprocess.run([mnx, *args], capture_output=True, text=True)
+        assert proc.returncode == code, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        assert proc.stderr.startswith("Error:")

@@ -1,0 +1,109 @@
+"""run_bench on a real trained + exported `linear`: rows, accuracy, skips, files, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.records import BenchResults
+
+
+def _row(results: BenchResults, backend: str, precision: str, batch: int | None):  # type: ignore[no-untyped-def]
+    return next(r for r in results.rows
+                if (r.backend, r.precision, r.batch_size) == (backend, precision, batch))
+
+
+def test_rows_measured_for_keras_and_ort(linear_results: BenchResults) -> None:
+    for backend in ("keras", "ort"):
+        for b in (1, 8):
+            r = _row(linear_results, backend, "fp32", b)
+            assert r.skipped_reason is None
+            assert r.iterations == 30 and r.warmup_iterations == 3
+            assert 0 < r.min_ms <= r.p50_ms <= r.p99_ms <= r.max_ms
+            assert r.images_per_s == pytest.approx(r.inferences_per_s * b)
+            assert r.params == 7960 and r.model_bytes and r.model_bytes > 30_000
+            assert r.flops_per_image == 2 * 784 * 10  # one 784x10 Gemm/MatMul
+            assert r.cold_start_ms == pytest.approx(r.load_ms + r.first_inference_ms)
+            assert r.timed_scope
+    assert _row(linear_results, "ort", "fp32", 1).providers == ("CPUExecutionProvider",)
+    assert "predict_on_batch" in (_row(linear_results, "keras", "fp32", 1).timed_scope or "")
+    # Keras runs FP32 only: no keras fp16 row at all
+    assert not [r for r in linear_results.rows if r.backend == "keras" and r.precision == "fp16"]
+
+
+def test_accuracy_equals_onnxruntime_and_agrees_with_keras(
+    linear_results: BenchResults, bench_root: Path, subset_data
+) -> None:  # type: ignore[no-untyped-def]
+    import onnxruntime as ort
+
+    import architectures
+    from toolkit.data import preprocess
+
+    net = architectures.get("linear")
+    x = preprocess(subset_data.x_test, net.recipe.preprocessing, net.layout)
+    sess = ort.InferenceSession(str(bench_root / "linear" / "model.fp32.onnx"),
+                                providers=["CPUExecutionProvider"])
+    expected = float((sess.run(None, {"input": x})[0].argmax(1) == subset_data.y_test).mean())
+    r = _row(linear_results, "ort", "fp32", 1)
+    assert r.eval_images == len(subset_data.y_test)
+    assert r.accuracy == pytest.approx(expected, abs=1e-12)
+    assert r.agreement == pytest.approx(1.0, abs=2e-3)  # FP32 ONNX vs Keras: ties at most
+    assert r.max_abs_diff is not None and r.max_abs_diff < 1e-4
+    k = _row(linear_results, "keras", "fp32", 8)
+    assert k.agreement == 1.0 and k.accuracy == pytest.approx(expected, abs=2e-3)
+
+
+def test_unavailable_combinations_skipped_with_reasons(linear_results: BenchResults) -> None:
+    fp16 = _row(linear_results, "ort", "fp16", None)
+    assert "mnx export linear --fp16" in (fp16.skipped_reason or "")
+    for precision in ("fp32", "fp16"):
+        trt = _row(linear_results, "trt", precision, None)
+        assert trt.skipped_reason and ("TensorRT" in trt.skipped_reason
+                                       or "GPU" in trt.skipped_reason)
+        cuda = _row(linear_results, "ort-cuda", precision, None)
+        assert cuda.skipped_reason and cuda.p50_ms is None
+    assert linear_results.provenance.cpu is not None
+    assert "onnxruntime" in linear_results.provenance.versions
+
+
+def test_save_writes_files_and_report_redraws(linear_results: BenchResults, tmp_path: Path) -> None:
+    from bench.plots import draw_plots
+    from bench.report import render_terminal, save
+
+    saved = save(linear_results, tmp_path)
+    for p in (saved.json, saved.csv, saved.markdown, saved.latest, *saved.plots):
+        assert p.is_file() and p.stat().st_size > 0
+    assert {p.suffix for p in saved.plots} == {".png"} and len(saved.plots) == 2
+    assert saved.json.parent == tmp_path / "bench"
+    assert BenchResults.load(saved.latest) == linear_results
+    csv_lines = saved.csv.read_text().splitlines()
+    assert csv_lines[0].startswith("network,backend,precision,batch_size")
+    assert len(csv_lines) == 1 + len(linear_results.rows)
+    md = saved.markdown.read_text()
+    assert "## linear" in md and "skipped" in md and "session.run" in md
+
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    render_terminal(BenchResults.load(saved.json), console)
+    text = console.export_text()
+    assert "p50 ms" in text and "keras" in text and "mnx[tensorrt]" in text
+    redrawn = draw_plots(BenchResults.load(saved.json), tmp_path / "again")
+    assert [p.name for p in redrawn] == ["again.latency.png", "again.accuracy.png"]
+
+
+def test_second_save_does_not_overwrite(linear_results: BenchResults, tmp_path: Path) -> None:
+    from bench.report import save
+
+    a = save(linear_results, tmp_path, plots=False)
+    b = save(linear_results, tmp_path, plots=False)
+    assert a.json != b.json and a.json.is_file() and b.json.is_file()
+
+
+def test_keras_reference_cached_on_disk(linear_results: BenchResults, bench_root: Path) -> None:
+    cached = list((bench_root / "linear" / "bench_cache").glob("keras_ref.*.npy"))
+    assert len(cached) == 1
+    ref = np.load(cached[0])
+    assert ref.shape[1] == 10 and np.allclose(ref.sum(axis=1), 1.0, atol=1e-5)
