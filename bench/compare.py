@@ -8,6 +8,7 @@ than `accuracy_drop_pp` percentage points. `mnx compare` exits 1 when any row re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bench.records import BenchResults, BenchRow
 from toolkit.errors import MnxError
@@ -98,10 +99,11 @@ def compare(a: BenchResults, b: BenchResults, threshold_pct: float = 5.0,
 
 def render(cmp: Comparison, console: object = None) -> None:
     """A rich table of changes, regressions in red."""
-    from rich.console import Console
     from rich.table import Table
 
-    con: Console = console or Console()  # type: ignore[assignment]
+    from bench.report import make_console
+
+    con: Any = console or make_console()
     table = Table(title="Relative change B vs A", title_justify="left")
     for h in ("network", "backend", "prec", "batch", "p50", "images/s", "accuracy", "verdict"):
         table.add_column(h, justify="left" if h in ("network", "backend", "prec", "verdict")

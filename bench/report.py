@@ -118,15 +118,19 @@ def _sorted(rows: list[BenchRow]) -> list[BenchRow]:
                                        prec.get(r.precision, 9), r.batch_size or 0))
 
 
+def make_console() -> Any:
+    """A rich console; into a file or pipe 200 columns wide, so no column is cut to 80."""
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=200)
+
+
 def render_terminal(results: BenchResults, console: Any = None) -> None:
     """Print one table per network, then the footer."""
-    from rich.console import Console
     from rich.table import Table
 
-    if console is None:
-        console = Console()
-        if not console.is_terminal:  # a file or pipe: keep every column instead of 80 wide
-            console = Console(width=200)
+    console = console or make_console()
     for name, rows in by_network(results).items():
         table = Table(title=f"{name}", title_justify="left", header_style="bold")
         for header, _ in COLUMNS:

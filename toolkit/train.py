@@ -326,6 +326,17 @@ def train(
     )
 
 
+def _inference_copy(net: Network, model: Any) -> Any:
+    """The trained weights in a fresh, uncompiled build of the same network.
+
+    model.keras keeps architecture and weights but no compile state: Keras-2.2 recipes train
+    with a plain-function loss that a bare `keras.saving.load_model(path)` cannot deserialize,
+    and mnx never resumes training from the optimizer state."""
+    fresh = net.build()
+    fresh.set_weights(model.get_weights())
+    return fresh
+
+
 def _write_artifacts(
     net: Network,
     net_dir: Path,
@@ -348,7 +359,7 @@ def _write_artifacts(
     # crash between the two renames leaves a model with no train.json, never a mismatched pair.
     train_path.unlink(missing_ok=True)
     with atomic_path(model_path) as tmp:
-        model.save(tmp)
+        _inference_copy(net, model).save(tmp)
     write_json_atomic(net_dir / HISTORY_FILE, {"epoch": list(range(1, len(seconds) + 1)),
                                                **history})
     title = f"{net.name} ({net.recipe.optimizer}, batch {options['batch_size']})"

@@ -24,7 +24,7 @@ def test_rows_measured_for_keras_and_ort(linear_results: BenchResults) -> None:
             assert 0 < r.min_ms <= r.p50_ms <= r.p99_ms <= r.max_ms
             assert r.images_per_s == pytest.approx(r.inferences_per_s * b)
             assert r.params == 7960 and r.model_bytes and r.model_bytes > 30_000
-            assert r.flops_per_image == 2 * 784 * 10  # one 784x10 Gemm/MatMul
+            assert r.flops_per_image == 2 * (784 * 10 + 10 * 10)  # Dense 784->10, Dense 10->10
             assert r.cold_start_ms == pytest.approx(r.load_ms + r.first_inference_ms)
             assert r.timed_scope
     assert _row(linear_results, "ort", "fp32", 1).providers == ("CPUExecutionProvider",)

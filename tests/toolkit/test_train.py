@@ -28,7 +28,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def linear3(tmp_path_factory: pytest.TempPathFactory, subset_data) -> TrainResult:  # type: ignore[no-untyped-def]
-    """`linear` trained 3 epochs on the 5,000-image subset (a few seconds on CPU)."""
+    """`linear` trained 3 epochs on the 5,000-image subset (a few seconds on CPU). Seed 0: the
+    seed recipe (SGD lr 0.5) diverges for some seeds on this subset (measured: 1 and 2)."""
     root = tmp_path_factory.mktemp("linear3")
     return train("linear", TrainConfig(epochs=3, seed=0), root, data=subset_data, verbose=0)
 
@@ -116,15 +117,19 @@ def test_is_trained_current(linear3: TrainResult, subset_data, tmp_path: Path) -
     assert not is_trained_current("linear", copy, TrainConfig(epochs=3, seed=0), sha)
 
 
-def test_same_seed_same_weights_other_seed_differs(subset_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    weights = []
-    for run, seed in enumerate((0, 0, 1)):
-        root = tmp_path / f"run{run}"
-        train("m31_k3", TrainConfig(epochs=1, batch_size=64, seed=seed, limit=256), root,
-              data=subset_data, verbose=0)
-        weights.append(load_trained_model("m31_k3", root).get_weights())
-    assert all(np.array_equal(a, b) for a, b in zip(weights[0], weights[1], strict=True))
-    assert not all(np.array_equal(a, b) for a, b in zip(weights[0], weights[2], strict=True))
+def test_same_seed_same_weights_other_seed_differs(
+    trained_root: Path, subset_data, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    # trained_root holds m31_k3 and linear trained with TrainConfig(epochs=1, seed=0).
+    def weights(name: str, root: Path) -> list[np.ndarray]:
+        return load_trained_model(name, root).get_weights()
+
+    train("m31_k3", TrainConfig(epochs=1, seed=0), tmp_path / "same", data=subset_data, verbose=0)
+    same = zip(weights("m31_k3", trained_root), weights("m31_k3", tmp_path / "same"), strict=True)
+    assert all(np.array_equal(a, b) for a, b in same)
+    train("linear", TrainConfig(epochs=1, seed=1), tmp_path / "other", data=subset_data, verbose=0)
+    other = zip(weights("linear", trained_root), weights("linear", tmp_path / "other"), strict=True)
+    assert not all(np.array_equal(a, b) for a, b in other)
 
 
 def _interrupt_at_epoch(n: int):  # type: ignore[no-untyped-def]

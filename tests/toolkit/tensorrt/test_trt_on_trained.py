@@ -1,0 +1,51 @@
+"""End to end on the trained tiny networks: toolkit.export's ONNX files -> engines (TensorRT
+double, 10 and 11 API) -> TrtRunner outputs vs ONNX Runtime, for the FLAT and the CNN layout."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from toolkit.export.tensorrt import EngineOptions, build_engines
+from toolkit.runners.trt import TrtRunner
+
+SUBSET = Path(__file__).resolve().parents[2] / "data" / "mnist_subset.npz"
+
+
+@pytest.fixture(scope="module")
+def exported(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from toolkit.export.pipeline import ExportOptions, export
+
+    root = tmp_path_factory.mktemp("trt-exported")
+    shutil.copytree(trained_root, root, dirs_exist_ok=True)
+    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse env fixture is not active
+        mp.setenv("MNX_MNIST", str(SUBSET))
+        for name in ("linear", "m31_k3"):
+            export(name, ExportOptions(fp16=True, int8=True, calibration_samples=200, trt=False),
+                   root)
+    return root
+
+
+@pytest.mark.parametrize("name", ["linear", "m31_k3"])
+def test_engines_from_exported_models_match_onnx_runtime(trt, exported: Path, tmp_path: Path,
+                                                         name: str) -> None:  # type: ignore[no-untyped-def]
+    import onnxruntime as ort
+
+    import architectures
+    from toolkit.data import load_mnist, preprocess
+
+    root = tmp_path / "root"
+    shutil.copytree(exported / name, root / name)
+    net = architectures.get(name)
+    x = preprocess(load_mnist(SUBSET, fetch=False).x_test[:40], net.recipe.preprocessing,
+                   net.layout)
+    for record in build_engines(name, root, EngineOptions(max_batch=64)):
+        ref = ort.InferenceSession(str(record.onnx_path), providers=["CPUExecutionProvider"]).run(
+            ["output"], {"input": x})[0]
+        with TrtRunner(record.engine_path) as runner:
+            assert runner.input_shape == (-1, *x.shape[1:])
+            out = np.concatenate([runner.infer(x[:1]), runner.infer(x[1:40])])
+        np.testing.assert_allclose(out, ref, atol=1e-5)  # the double runs the same ONNX model
