@@ -45,8 +45,10 @@ class Network:
     description: str = ""
 
     def build(self) -> Any:
-        """Build a fresh, uncompiled Keras model."""
-        return self.builder()
+        """Build a fresh, uncompiled Keras model, named after the network (for summaries)."""
+        model = self.builder()
+        model.name = self.name
+        return model
 
 
 _REGISTRY: dict[str, Network] = {}

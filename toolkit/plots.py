@@ -46,8 +46,13 @@ def loss_curve(history: Mapping[str, Sequence[float]], path: Path, title: str = 
     fig = new_figure()
     ax = fig.add_subplot(1, 1, 1)
     if history.get("val_loss"):
-        ax.plot(_epochs(history["val_loss"]), history["val_loss"], "b", marker=".",
-                label="Validation Loss (test set)")
+        ax.plot(
+            _epochs(history["val_loss"]),
+            history["val_loss"],
+            "b",
+            marker=".",
+            label="Validation Loss (test set)",
+        )
     ax.plot(_epochs(history["loss"]), history["loss"], "r", marker=".", label="Train Loss")
     ax.set_xlabel("epoch")
     _integer_epochs(ax)
@@ -63,11 +68,15 @@ def accuracy_curve(history: Mapping[str, Sequence[float]], path: Path, title: st
     """Train vs validation accuracy per epoch (notebook 003's 'model accuracy' plot)."""
     fig = new_figure()
     ax = fig.add_subplot(1, 1, 1)
-    ax.plot(_epochs(history["accuracy"]), history["accuracy"], "r", marker=".",
-            label="training")
+    ax.plot(_epochs(history["accuracy"]), history["accuracy"], "r", marker=".", label="training")
     if history.get("val_accuracy"):
-        ax.plot(_epochs(history["val_accuracy"]), history["val_accuracy"], "b", marker=".",
-                label="validation (test set)")
+        ax.plot(
+            _epochs(history["val_accuracy"]),
+            history["val_accuracy"],
+            "b",
+            marker=".",
+            label="validation (test set)",
+        )
     ax.set_xlabel("epoch")
     _integer_epochs(ax)
     ax.set_ylabel("accuracy")

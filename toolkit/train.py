@@ -321,8 +321,16 @@ def train(
     # mode, exactly as evaluate() would; the last epoch's values are the test figures.
     test_loss, test_accuracy = history["val_loss"][-1], history["val_accuracy"][-1]
     return _write_artifacts(
-        net, net_dir, model, options, history, timer.seconds, data, prepared,
-        test_loss=test_loss, test_accuracy=test_accuracy,
+        net,
+        net_dir,
+        model,
+        options,
+        history,
+        timer.seconds,
+        data,
+        prepared,
+        test_loss=test_loss,
+        test_accuracy=test_accuracy,
     )
 
 
@@ -360,8 +368,9 @@ def _write_artifacts(
     train_path.unlink(missing_ok=True)
     with atomic_path(model_path) as tmp:
         _inference_copy(net, model).save(tmp)
-    write_json_atomic(net_dir / HISTORY_FILE, {"epoch": list(range(1, len(seconds) + 1)),
-                                               **history})
+    write_json_atomic(
+        net_dir / HISTORY_FILE, {"epoch": list(range(1, len(seconds) + 1)), **history}
+    )
     title = f"{net.name} ({net.recipe.optimizer}, batch {options['batch_size']})"
     plot_paths = (
         plots.loss_curve(history, net_dir / PLOTS_DIR / "loss.png", title=title),

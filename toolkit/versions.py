@@ -100,10 +100,16 @@ def cpu_model() -> str | None:
         pass
     if sys.platform == "darwin":
         try:
-            return subprocess.run(
-                ["sysctl", "-n", "machdep.cpu.brand_string"],
-                capture_output=True, text=True, timeout=2, check=True,
-            ).stdout.strip() or None
+            return (
+                subprocess.run(
+                    ["sysctl", "-n", "machdep.cpu.brand_string"],
+                    capture_output=True,
+                    text=True,
+                    timeout=2,
+                    check=True,
+                ).stdout.strip()
+                or None
+            )
         except (OSError, subprocess.SubprocessError):
             return None
     return platform.processor() or None
@@ -122,7 +128,10 @@ def git_commit(path: Path | None = None) -> str | None:
         commit = head.stdout.strip()
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here, capture_output=True, text=True, timeout=5,
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
         if status.returncode == 0 and status.stdout.strip():
             commit += "+dirty"

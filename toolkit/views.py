@@ -53,8 +53,9 @@ def layer_params(model: Any) -> list[LayerParams]:
             shape = "?"
         trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
         rows.append(
-            LayerParams(layer.name, type(layer).__name__, shape, int(layer.count_params()),
-                        trainable)
+            LayerParams(
+                layer.name, type(layer).__name__, shape, int(layer.count_params()), trainable
+            )
         )
     return rows
 
@@ -66,13 +67,17 @@ def model_summary(model: Any) -> str:
     model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line), line_length=78)
     rows = layer_params(model)
     width = max([len(r.name) for r in rows] + [5])
-    table = [f"{'layer':<{width}}  {'type':<20} {'output shape':<22} {'params':>10} {'trainable':>10}"]
+    table = [
+        f"{'layer':<{width}}  {'type':<20} {'output shape':<22} {'params':>10} {'trainable':>10}"
+    ]
     table += [
         f"{r.name:<{width}}  {r.kind:<20} {r.output_shape:<22} {r.params:>10,} {r.trainable_params:>10,}"
         for r in rows
     ]
-    table.append(f"{'total':<{width}}  {'':<20} {'':<22} {sum(r.params for r in rows):>10,} "
-                 f"{sum(r.trainable_params for r in rows):>10,}")
+    table.append(
+        f"{'total':<{width}}  {'':<20} {'':<22} {sum(r.params for r in rows):>10,} "
+        f"{sum(r.trainable_params for r in rows):>10,}"
+    )
     return "\n".join(lines).rstrip() + "\n\n" + "\n".join(table) + "\n"
 
 
@@ -99,8 +104,11 @@ def sample_grid(
             ax.set_title(f"{int(labels[i])}", fontsize=9)
         else:
             ok = int(predictions[i]) == int(labels[i])
-            ax.set_title(f"{int(labels[i])} → {int(predictions[i])}", fontsize=9,
-                         color="black" if ok else "red")
+            ax.set_title(
+                f"{int(labels[i])} → {int(predictions[i])}",
+                fontsize=9,
+                color="black" if ok else "red",
+            )
     fig.suptitle("label" if predictions is None else "label → prediction")
     return save_figure(fig, path)
 
@@ -141,7 +149,9 @@ def weight_violins(model: Any, path: Path, max_layers: int = 12) -> Path:
 # --- confusion --------------------------------------------------------------------------------
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = NUM_CLASSES) -> np.ndarray:
+def confusion_matrix(
+    y_true: np.ndarray, y_pred: np.ndarray, classes: int = NUM_CLASSES
+) -> np.ndarray:
     """counts[i, j] = images of true class i predicted as j (int64, shape (classes, classes))."""
     y_true = np.asarray(y_true, dtype=np.int64).ravel()
     y_pred = np.asarray(y_pred, dtype=np.int64).ravel()
@@ -167,8 +177,15 @@ def confusion_plot(cm: np.ndarray, path: Path, title: str = "") -> Path:
     threshold = np.log1p(cm).max() / 2 if cm.size else 0
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
-            ax.text(j, i, str(int(cm[i, j])), ha="center", va="center", fontsize=8,
-                    color="white" if np.log1p(cm[i, j]) > threshold else "black")
+            ax.text(
+                j,
+                i,
+                str(int(cm[i, j])),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if np.log1p(cm[i, j]) > threshold else "black",
+            )
     ax.set_xticks(range(cm.shape[1]))
     ax.set_yticks(range(cm.shape[0]))
     ax.set_xlabel("predicted")
@@ -197,8 +214,10 @@ class ViewsReport:
 
 def predict_classes(model: Any, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Arg-max class of each input (predict_on_batch per chunk: no progress bar, no overhead)."""
-    out = [np.asarray(model.predict_on_batch(x[i:i + batch_size])).argmax(axis=1)
-           for i in range(0, len(x), batch_size)]
+    out = [
+        np.asarray(model.predict_on_batch(x[i : i + batch_size])).argmax(axis=1)
+        for i in range(0, len(x), batch_size)
+    ]
     return np.concatenate(out) if out else np.zeros((0,), dtype=np.int64)
 
 
@@ -238,20 +257,44 @@ def write_views(
         x = preprocess(data.x_test, net.recipe.preprocessing, net.layout)
         predicted = predict_classes(model, x)
         if samples:
-            files.append(sample_grid(data.x_test[:32], data.y_test[:32],
-                                     views / "samples.png", predictions=predicted[:32]))
+            files.append(
+                sample_grid(
+                    data.x_test[:32],
+                    data.y_test[:32],
+                    views / "samples.png",
+                    predictions=predicted[:32],
+                )
+            )
         if confusion:
             cm = confusion_matrix(data.y_test, predicted)
             per_class = tuple(float(v) for v in per_class_accuracy(cm))
             accuracy = float(np.trace(cm) / cm.sum())
-            files.append(confusion_plot(cm, views / "confusion.png",
-                                        title=f"{name}: confusion on {cm.sum():,} test images "
-                                              f"(accuracy {accuracy:.4f})"))
+            files.append(
+                confusion_plot(
+                    cm,
+                    views / "confusion.png",
+                    title=f"{name}: confusion on {cm.sum():,} test images "
+                    f"(accuracy {accuracy:.4f})",
+                )
+            )
             files.append(views / "confusion.json")
-            write_json_atomic(files[-1], {
-                "name": name, "test_images": int(cm.sum()), "accuracy": accuracy,
-                "confusion": cm.tolist(), "per_class_accuracy": [None if np.isnan(v) else v for v in per_class],
-                "data": {"sha256": data.sha256, "source": data.source, "subset": data.subset},
-            })
-    return ViewsReport(name=name, views_dir=views, summary=text, files=tuple(files),
-                       confusion=cm, per_class_accuracy=per_class, test_accuracy=accuracy)
+            write_json_atomic(
+                files[-1],
+                {
+                    "name": name,
+                    "test_images": int(cm.sum()),
+                    "accuracy": accuracy,
+                    "confusion": cm.tolist(),
+                    "per_class_accuracy": [None if np.isnan(v) else v for v in per_class],
+                    "data": {"sha256": data.sha256, "source": data.source, "subset": data.subset},
+                },
+            )
+    return ViewsReport(
+        name=name,
+        views_dir=views,
+        summary=text,
+        files=tuple(files),
+        confusion=cm,
+        per_class_accuracy=per_class,
+        test_accuracy=accuracy,
+    )

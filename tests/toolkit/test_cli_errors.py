@@ -73,8 +73,19 @@ def test_corrupt_model(capsys: pytest.CaptureFixture[str], copy_trained: Path) -
 
 def test_train_then_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     root = str(tmp_path / "art")
-    code, out = run(capsys, "--artifacts", root, "train", "linear", "--epochs", "1",
-                    "--limit", "1000", "--seed", "3")
+    code, out = run(
+        capsys,
+        "--artifacts",
+        root,
+        "train",
+        "linear",
+        "--epochs",
+        "1",
+        "--limit",
+        "1000",
+        "--seed",
+        "3",
+    )
     assert code == 0, out
     assert "test accuracy" in out and "seed notebook: 0.9159" in out
     assert "model.keras" in out
@@ -83,15 +94,22 @@ def test_train_then_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert "Total params" in out and "per class" in out
     views = Path(root) / "linear" / "views"
     assert sorted(p.name for p in views.iterdir()) == [
-        "confusion.json", "confusion.png", "summary.txt"
+        "confusion.json",
+        "confusion.png",
+        "summary.txt",
     ]
 
 
 def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "MNX_ARTIFACTS": str(tmp_path)}
     for argv, code in ((["train", "cnn_9"], 2), (["show", "linear"], 1)):
-        proc = subprocess.run([sys.executable, "-m", "toolkit", *argv], capture_output=True,
-                              text=True, env=env, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "toolkit", *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert proc.returncode == code, proc.stderr
         assert "Traceback" not in proc.stderr + proc.stdout
         assert proc.stderr.startswith("Error: ")

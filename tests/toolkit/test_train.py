@@ -61,8 +61,9 @@ def test_artifacts_written_and_model_reloads_identically(linear3: TrainResult, s
     again = load_trained_model("linear", net_dir.parent)
     np.testing.assert_array_equal(model.predict_on_batch(x), again.predict_on_batch(x))
     # the reloaded model scores what training reported
-    pred = np.asarray(again.predict_on_batch(
-        preprocess(subset_data.x_test, net.recipe.preprocessing, net.layout))).argmax(1)
+    pred = np.asarray(
+        again.predict_on_batch(preprocess(subset_data.x_test, net.recipe.preprocessing, net.layout))
+    ).argmax(1)
     assert abs(float((pred == subset_data.y_test).mean()) - linear3.test_accuracy) < 1e-6
 
 
@@ -73,8 +74,11 @@ def test_train_json_and_history(linear3: TrainResult, subset_data) -> None:  # t
     assert len(rec["seconds_per_epoch"]) == 3 and all(s > 0 for s in rec["seconds_per_epoch"])
     assert rec["mean_seconds_per_epoch"] == pytest.approx(np.mean(rec["seconds_per_epoch"]))
     assert (rec["epochs"], rec["batch_size"], rec["seed"], rec["limit"]) == (3, 100, 0, None)
-    assert rec["data"] == {"sha256": subset_data.sha256, "source": subset_data.source,
-                           "subset": True}
+    assert rec["data"] == {
+        "sha256": subset_data.sha256,
+        "source": subset_data.source,
+        "subset": True,
+    }
     assert rec["recipe"]["optimizer"] == "SGD" and rec["recipe"]["learning_rate"] == 0.5
     assert rec["versions"]["keras"] and rec["versions"]["python"]
     assert rec["params"] == 7960
@@ -118,7 +122,9 @@ def test_is_trained_current(linear3: TrainResult, subset_data, tmp_path: Path) -
 
 
 def test_same_seed_same_weights_other_seed_differs(
-    trained_root: Path, subset_data, tmp_path: Path  # type: ignore[no-untyped-def]
+    trained_root: Path,
+    subset_data,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     # trained_root holds m31_k3 and linear trained with TrainConfig(epochs=1, seed=0).
     def weights(name: str, root: Path) -> list[np.ndarray]:
@@ -146,24 +152,39 @@ def _interrupt_at_epoch(n: int):  # type: ignore[no-untyped-def]
 def test_interrupt_leaves_nothing_new(subset_data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "art"
     with pytest.raises(KeyboardInterrupt):
-        train("linear", TrainConfig(epochs=3, limit=500), root, data=subset_data,
-              callbacks=[_interrupt_at_epoch(2)], verbose=0)
+        train(
+            "linear",
+            TrainConfig(epochs=3, limit=500),
+            root,
+            data=subset_data,
+            callbacks=[_interrupt_at_epoch(2)],
+            verbose=0,
+        )
     net_dir = root / "linear"
     left = sorted(p.relative_to(net_dir).as_posix() for p in net_dir.rglob("*"))
     assert left == [], f"an interrupted run left files: {left}"
 
 
-def test_interrupted_retrain_keeps_previous_consistent_model(copy_trained: Path, subset_data) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_retrain_keeps_previous_consistent_model(
+    copy_trained: Path, subset_data
+) -> None:  # type: ignore[no-untyped-def]
     net_dir = copy_trained / "linear"
     before = {f: (net_dir / f).read_bytes() for f in (MODEL_FILE, TRAIN_FILE, "manifest.json")}
     with pytest.raises(KeyboardInterrupt):
-        train("linear", TrainConfig(epochs=3, seed=5, limit=500), copy_trained,
-              data=subset_data, callbacks=[_interrupt_at_epoch(2)], verbose=0)
+        train(
+            "linear",
+            TrainConfig(epochs=3, seed=5, limit=500),
+            copy_trained,
+            data=subset_data,
+            callbacks=[_interrupt_at_epoch(2)],
+            verbose=0,
+        )
     after = {f: (net_dir / f).read_bytes() for f in before}
     assert after == before
     assert is_trained_current("linear", copy_trained, TrainConfig(epochs=1), subset_data.sha256)
-    assert not is_trained_current("linear", copy_trained, TrainConfig(epochs=3, seed=5, limit=500),
-                                  subset_data.sha256)
+    assert not is_trained_current(
+        "linear", copy_trained, TrainConfig(epochs=3, seed=5, limit=500), subset_data.sha256
+    )
     assert not list(net_dir.glob(".*.tmp*"))
 
 
@@ -175,8 +196,15 @@ def test_limit_beyond_dataset_is_a_usage_error(subset_data, tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"epochs": 0}, {"epochs": -1}, {"epochs": 1001}, {"batch_size": 0}, {"limit": 0},
-     {"seed": -1}, {"keras_backend": "theano"}],
+    [
+        {"epochs": 0},
+        {"epochs": -1},
+        {"epochs": 1001},
+        {"batch_size": 0},
+        {"limit": 0},
+        {"seed": -1},
+        {"keras_backend": "theano"},
+    ],
 )
 def test_config_validation(kwargs: dict) -> None:  # type: ignore[type-arg]
     with pytest.raises(ValueError):
@@ -203,9 +231,11 @@ def test_select_backend_sets_env_before_keras_import() -> None:
     import subprocess
     import sys
 
-    code = ("import os, sys; os.environ.pop('KERAS_BACKEND', None);"
-            "from toolkit.train import select_backend; select_backend('tensorflow');"
-            "print(os.environ['KERAS_BACKEND'], 'keras' in sys.modules)")
+    code = (
+        "import os, sys; os.environ.pop('KERAS_BACKEND', None);"
+        "from toolkit.train import select_backend; select_backend('tensorflow');"
+        "print(os.environ['KERAS_BACKEND'], 'keras' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["tensorflow", "False"]
 

@@ -36,7 +36,11 @@ def test_write_views_all(copy_trained: Path, subset_data, name: str) -> None:  #
     report = write_views(name, copy_trained, data=subset_data)
     views = copy_trained / name / "views"
     assert {p.name for p in report.files} == {
-        "summary.txt", "weights.png", "samples.png", "confusion.png", "confusion.json"
+        "summary.txt",
+        "weights.png",
+        "samples.png",
+        "confusion.png",
+        "confusion.json",
     }
     for p in report.files:
         assert p.parent == views and p.stat().st_size > 0
@@ -68,8 +72,15 @@ def test_summary_and_kernels_use_real_layer_names(copy_trained: Path) -> None:
 
 
 def test_write_views_subset_of_views(copy_trained: Path, subset_data) -> None:  # type: ignore[no-untyped-def]
-    report = write_views("linear", copy_trained, summary=False, weights=False, confusion=False,
-                         samples=True, data=subset_data)
+    report = write_views(
+        "linear",
+        copy_trained,
+        summary=False,
+        weights=False,
+        confusion=False,
+        samples=True,
+        data=subset_data,
+    )
     assert [p.name for p in report.files] == ["samples.png"]
     assert report.summary is None and report.confusion is None
 

@@ -31,16 +31,18 @@ def _bounded(
     "--epochs",
     type=int,
     default=None,
-    callback=_bounded(1, MAX_EPOCHS, f"1 to {MAX_EPOCHS} epochs",
-                      "omit --epochs to use the seed recipe's epochs"),
+    callback=_bounded(
+        1, MAX_EPOCHS, f"1 to {MAX_EPOCHS} epochs", "omit --epochs to use the seed recipe's epochs"
+    ),
     help="Epochs (default: the seed recipe's).",
 )
 @click.option(
     "--batch-size",
     type=int,
     default=None,
-    callback=_bounded(1, None, "a batch size of at least 1",
-                      "omit --batch-size to use the seed recipe's"),
+    callback=_bounded(
+        1, None, "a batch size of at least 1", "omit --batch-size to use the seed recipe's"
+    ),
     help="Batch size (default: the seed recipe's).",
 )
 @click.option(
@@ -55,8 +57,9 @@ def _bounded(
     "--limit",
     type=int,
     default=None,
-    callback=_bounded(1, None, "at least 1 training image",
-                      "omit --limit to train on every training image"),
+    callback=_bounded(
+        1, None, "at least 1 training image", "omit --limit to train on every training image"
+    ),
     help="Train on the first N training images only (the test set stays whole).",
 )
 @click.option(
@@ -106,15 +109,25 @@ def _render_result(result: Any) -> None:
     table.add_column("", style="bold")
     table.add_column("")
     reported = result.reported_accuracy
-    table.add_row("test accuracy", f"{result.test_accuracy:.4f}"
-                  + (f"  (seed notebook: {reported:.4f})" if reported is not None else ""))
+    table.add_row(
+        "test accuracy",
+        f"{result.test_accuracy:.4f}"
+        + (f"  (seed notebook: {reported:.4f})" if reported is not None else ""),
+    )
     table.add_row("test loss", f"{result.test_loss:.4f}")
-    table.add_row("test images", f"{result.test_images:,}"
-                  + ("  (subset)" if result.data_subset else ""))
-    table.add_row("trained", f"{result.epochs} epochs x {result.train_images:,} images, "
-                  f"batch {result.batch_size}, seed {result.seed}, {result.keras_backend}")
-    table.add_row("seconds/epoch", f"{result.mean_seconds_per_epoch:.2f} mean "
-                  f"(incl. validation; first {result.seconds_per_epoch[0]:.2f})")
+    table.add_row(
+        "test images", f"{result.test_images:,}" + ("  (subset)" if result.data_subset else "")
+    )
+    table.add_row(
+        "trained",
+        f"{result.epochs} epochs x {result.train_images:,} images, "
+        f"batch {result.batch_size}, seed {result.seed}, {result.keras_backend}",
+    )
+    table.add_row(
+        "seconds/epoch",
+        f"{result.mean_seconds_per_epoch:.2f} mean "
+        f"(incl. validation; first {result.seconds_per_epoch[0]:.2f})",
+    )
     Console().print(table)
     # Paths outside the table: rich would cut long ones to the terminal width.
     click.echo(f"Model: {result.model_path}")
@@ -144,15 +157,24 @@ def show_cmd(
 
     if not (summary or weights or confusion or samples):
         summary = weights = confusion = samples = True
-    report = write_views(name, Path(obj.artifacts), summary=summary, weights=weights,
-                         confusion=confusion, samples=samples)
+    report = write_views(
+        name,
+        Path(obj.artifacts),
+        summary=summary,
+        weights=weights,
+        confusion=confusion,
+        samples=samples,
+    )
     if report.summary:
         click.echo(report.summary)
     if report.per_class_accuracy is not None and report.confusion is not None:
-        click.echo(f"Test accuracy {report.test_accuracy:.4f} on {int(report.confusion.sum()):,} "
-                   "images; per class:")
-        click.echo("  " + "  ".join(f"{d}: {a:.3f}" for d, a in
-                                      enumerate(report.per_class_accuracy)))
+        click.echo(
+            f"Test accuracy {report.test_accuracy:.4f} on {int(report.confusion.sum()):,} "
+            "images; per class:"
+        )
+        click.echo(
+            "  " + "  ".join(f"{d}: {a:.3f}" for d, a in enumerate(report.per_class_accuracy))
+        )
     click.echo("Wrote:")
     for f in report.files:
         click.echo(f"  {f}")
