@@ -52,6 +52,8 @@ def _latency_plot(rows: list[BenchRow], path: Path) -> Path:
         ax.plot([r.batch_size for r in rs], [r.p50_ms for r in rs], marker="o", label=label)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    batches = sorted({r.batch_size for r in rows if r.batch_size})
+    ax.set_xticks(batches, [str(b) for b in batches])  # label the measured sizes: 1, 32, 256
     ax.set_xlabel("batch size")
     ax.set_ylabel("p50 latency per batch (ms)")
     ax.set_title("Latency vs batch size")
@@ -76,6 +78,10 @@ def _accuracy_plot(rows: list[BenchRow], path: Path) -> Path:
         ax.annotate(f"{label} (b{r.batch_size})", (r.p50_ms or 0, 100 * (r.accuracy or 0)),
                     fontsize=7, xytext=(4, 3), textcoords="offset points")
     ax.set_xscale("log")
+    from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
+
+    ax.xaxis.set_major_formatter(LogFormatterSciNotation())
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels overlap on short ranges
     ax.set_xlabel("p50 latency per batch (ms, smallest measured batch)")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("Accuracy vs latency, all variants")

@@ -111,6 +111,24 @@ def _eval_images(results: BenchResults) -> str:
     return "/".join(f"{c:,}" for c in counts) or "the"
 
 
+def _table_rows(rows: list[BenchRow]) -> list[tuple[BenchRow, list[str]]]:
+    """Rows with their cells; skipped rows of one backend and reason fold into one line."""
+    out: list[tuple[BenchRow, list[str]]] = []
+    folded: dict[tuple[str, str], list[str]] = {}
+    for r in _sorted(rows):
+        cells = [cell(r) for _, cell in COLUMNS]
+        if r.skipped:
+            cells[3] = "skipped"
+            key = (r.backend, r.skipped_reason or "")
+            if key in folded and r.batch_size is None:
+                folded[key][1] += f",{r.precision}"
+                continue
+            if r.batch_size is None:
+                folded[key] = cells
+        out.append((r, cells))
+    return out
+
+
 def _sorted(rows: list[BenchRow]) -> list[BenchRow]:
     order = {"keras": 0, "ort": 1, "ort-cuda": 2, "trt": 3}
     prec = {"fp32": 0, "fp16": 1, "int8": 2}
@@ -136,10 +154,8 @@ def render_terminal(results: BenchResults, console: Any = None) -> None:
         for header, _ in COLUMNS:
             table.add_column(header, justify="left" if header in ("backend", "prec") else "right",
                              no_wrap=True)
-        for r in _sorted(rows):
-            cells = [cell(r) for _, cell in COLUMNS]
+        for r, cells in _table_rows(rows):
             if r.skipped:
-                cells[3] = "skipped"
                 table.add_row(*cells, style="dim")
             else:
                 table.add_row(*cells, style="yellow" if r.warnings else None)
@@ -154,10 +170,7 @@ def to_markdown(results: BenchResults) -> str:
     for name, rows in by_network(results).items():
         out += [f"## {name}", "", "| " + " | ".join(h for h, _ in COLUMNS) + " |",
                 "|" + "|".join("---" for _ in COLUMNS) + "|"]
-        for r in _sorted(rows):
-            cells = [cell(r) for _, cell in COLUMNS]
-            if r.skipped:
-                cells[3] = "skipped"
+        for _r, cells in _table_rows(rows):
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         out.append("")
     out += [f"- {line.strip()}" for line in footer_lines(results)]

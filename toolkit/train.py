@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit.checkpoint import Checkpoint, Resume
 from toolkit.artifacts import (
     atomic_path,
     is_current,
@@ -258,6 +259,7 @@ def train(
     *,
     callbacks: Sequence[Any] = (),
     verbose: int | None = None,
+    resume: bool = True,
 ) -> TrainResult:
     """Train network `name` with its seed recipe and write its artifacts under `root/name/`.
 
@@ -266,7 +268,9 @@ def train(
     and the last epoch's validation figures are the test figures. `data` defaults to
     `toolkit.data.load_mnist()`. `callbacks` are extra Keras callbacks; `verbose` defaults to a
     progress bar on a terminal and one line per epoch otherwise. No XLA (`jit_compile=False`):
-    on CPU it made these networks ~5x slower.
+    on CPU it made these networks ~5x slower. After every epoch a checkpoint is kept
+    (toolkit.checkpoint); with `resume`, an interrupted run of the same options continues from
+    its last finished epoch.
     """
     from architectures import get
 
@@ -300,16 +304,27 @@ def train(
         jit_compile=False,
     )
     timer = _epoch_timer()
+    checkpoint = Checkpoint(net_dir, options)
+    start = checkpoint.restore(model) if resume else Resume()
+    if not resume:
+        checkpoint.clear()
+    if start.epochs_done:
+        print(f"Resuming '{name}' after epoch {start.epochs_done} of {epochs} (checkpoint).",
+              file=sys.stderr)
     fit = model.fit(
         prepared.x_train,
         prepared.y_train,
         batch_size=batch_size,
         epochs=epochs,
+        initial_epoch=min(start.epochs_done, epochs),
         validation_data=(prepared.x_test, prepared.y_test),
-        callbacks=[timer, *callbacks],
+        callbacks=[timer, checkpoint.callback(start, timer), *callbacks],
         verbose=verbose if verbose is not None else (1 if sys.stdout.isatty() else 2),
     )
-    history = {k: [float(v) for v in vals] for k, vals in fit.history.items()}
+    history = {k: list(v) for k, v in start.history.items()}
+    for key, vals in fit.history.items():
+        history.setdefault(key, []).extend(float(v) for v in vals)
+    seconds = start.seconds + list(timer.seconds)
     if len(history.get("loss", [])) < epochs:
         # A callback set stop_training: the model is not the one the options describe.
         raise TrainingIncompleteError(
@@ -326,7 +341,7 @@ def train(
         model,
         options,
         history,
-        timer.seconds,
+        seconds,
         data,
         prepared,
         test_loss=test_loss,
