@@ -41,14 +41,14 @@ def onnx_flops_per_image(onnx_path: Path) -> int | None:
             w_idx = 3 if node.op_type == "QLinearConv" else 1
             w = shapes.get(node.input[w_idx])
             y = shapes.get(node.output[0])
-            if not _known(w) or not _known(y):
+            if w is None or y is None or not _known(w) or not _known(y):
                 return None
             # y: (N, M, H, W); w: (M, C/group, kH, kW) -> MACs = N*M*H*W * C/group*kH*kW
             total += 2 * int(np.prod(y)) * int(np.prod(w[1:]))
         elif node.op_type in ("Gemm", "MatMul", "MatMulInteger", "QLinearMatMul"):
             a = shapes.get(node.input[0])
             y = shapes.get(node.output[0])
-            if not _known(a) or not _known(y):
+            if a is None or y is None or not _known(a) or not _known(y):
                 return None
             k = a[-1]
             if node.op_type == "Gemm" and _attr(node, "transA", 0):
@@ -79,8 +79,8 @@ def _walk(model: Any) -> list[Any]:
     return out
 
 
-def _known(shape: list[int] | None) -> bool:
-    return bool(shape) and all(d > 0 for d in shape)  # type: ignore[union-attr]
+def _known(shape: list[int]) -> bool:
+    return bool(shape) and all(d > 0 for d in shape)
 
 
 def _attr(node: Any, name: str, default: int) -> int:

@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg = HarnessConfig(duration_s=None, iterations=args.iterations,
                             warmup_iterations=args.warmup, warmup_s=0.0)
         mnx_p50, bare_p50, mnx_all, bare_all = [], [], [], []
-        with OrtRunner(path, threads=args.threads) as runner:
+        runner = OrtRunner(path, threads=args.threads)
+        with runner:
             for r in range(args.rounds):
                 order = ("mnx", "bare") if r % 2 == 0 else ("bare", "mnx")
                 for which in order:

@@ -63,7 +63,8 @@ def run_pipeline(
     data = load_mnist()
     steps: list[StepRecord] = []
     full = TrainConfig()
-    quick = TrainConfig(epochs=QUICK_EPOCHS, limit=QUICK_LIMIT)
+    quick_limit = min(QUICK_LIMIT, len(data.x_train))  # a smaller data set ($MNX_MNIST subset)
+    quick = TrainConfig(epochs=QUICK_EPOCHS, limit=quick_limit)
     for n in names:
         t0 = time.perf_counter()
         wanted = quick if options.quick else full
@@ -74,7 +75,7 @@ def run_pipeline(
             steps.append(StepRecord(n, "train", "current", time.perf_counter() - t0))
             say(f"{n}: trained model is current, not retraining")
         else:
-            how = (f"{QUICK_EPOCHS} epochs on {QUICK_LIMIT:,} images"
+            how = (f"{QUICK_EPOCHS} epochs on {quick_limit:,} images"
                    if options.quick else "the seed recipe")
             say(f"{n}: training with {how}...")
             result = train(n, wanted, root, data=data)

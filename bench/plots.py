@@ -49,7 +49,8 @@ def _latency_plot(rows: list[BenchRow], path: Path) -> Path:
         series.setdefault(_label(r), []).append(r)
     for label, rs in series.items():
         rs = sorted(rs, key=lambda r: r.batch_size or 0)
-        ax.plot([r.batch_size for r in rs], [r.p50_ms for r in rs], marker="o", label=label)
+        ax.plot([float(r.batch_size or 0) for r in rs], [float(r.p50_ms or 0) for r in rs],
+                marker="o", label=label)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     batches = sorted({r.batch_size for r in rows if r.batch_size})
@@ -74,7 +75,7 @@ def _accuracy_plot(rows: list[BenchRow], path: Path) -> Path:
         if cur is None or (r.batch_size or 0) < (cur.batch_size or 0):
             smallest[_label(r)] = r
     for label, r in smallest.items():
-        ax.scatter([r.p50_ms], [100 * (r.accuracy or 0)], s=36)
+        ax.scatter([float(r.p50_ms or 0)], [100 * (r.accuracy or 0)], s=36)
         ax.annotate(f"{label} (b{r.batch_size})", (r.p50_ms or 0, 100 * (r.accuracy or 0)),
                     fontsize=7, xytext=(4, 3), textcoords="offset points")
     ax.set_xscale("log")

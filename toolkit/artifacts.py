@@ -82,8 +82,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
     `.keras`, ONNX) still work.
     """
     ensure_dir(target.parent)
+    # Keep every suffix (".weights.h5", ".fp32.onnx"): some writers check the full ending.
+    base = target.name.split(".")[0] or "artifact"
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+        prefix=f".{base}.", suffix=".tmp" + "".join(target.suffixes), dir=target.parent
     )
     os.close(fd)
     tmp = Path(tmp_name)

@@ -54,10 +54,10 @@ class Checkpoint:
             if state.get("options") != self.options:
                 self.clear()
                 return Resume()
+            model.optimizer.build(model.trainable_variables)  # before loading: slots exist
             model.load_weights(self.dir / _WEIGHTS)
             saved = np.load(self.dir / _OPTIMIZER)
             arrays = [saved[f"v{i}"] for i in range(len(saved.files))]
-            model.optimizer.build(model.trainable_variables)
             variables = model.optimizer.variables
             if len(variables) != len(arrays):
                 raise ValueError("optimizer variables differ")
@@ -94,10 +94,10 @@ class Checkpoint:
         import keras
 
         ckpt = self
+        history = {k: list(v) for k, v in resume.history.items()}
 
         class EpochCheckpoint(keras.callbacks.Callback):
             def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-                history = {k: list(v) for k, v in resume.history.items()}
                 for key, value in (logs or {}).items():
                     history.setdefault(key, []).append(float(value))
                 ckpt.save(self.model, epoch + 1, history, resume.seconds + list(timer.seconds))

@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.checkpoint import Checkpoint, Resume
 from toolkit.artifacts import (
     atomic_path,
     is_current,
@@ -34,6 +33,7 @@ from toolkit.artifacts import (
     utc_now,
     write_json_atomic,
 )
+from toolkit.checkpoint import Checkpoint, Resume
 from toolkit.errors import (
     CorruptArtifactError,
     MissingArtifactError,
@@ -335,7 +335,7 @@ def train(
     # Keras computes val_* at each epoch's end with the final weights of that epoch, in inference
     # mode, exactly as evaluate() would; the last epoch's values are the test figures.
     test_loss, test_accuracy = history["val_loss"][-1], history["val_accuracy"][-1]
-    return _write_artifacts(
+    result = _write_artifacts(
         net,
         net_dir,
         model,
@@ -347,14 +347,16 @@ def train(
         test_loss=test_loss,
         test_accuracy=test_accuracy,
     )
+    checkpoint.clear()  # the finished model supersedes it
+    return result
 
 
 def _inference_copy(net: Network, model: Any) -> Any:
     """The trained weights in a fresh, uncompiled build of the same network.
 
     model.keras keeps architecture and weights but no compile state: Keras-2.2 recipes train
-    with a plain-function loss that a bare `keras.saving.load_model(path)` cannot deserialize,
-    and mnx never resumes training from the optimizer state."""
+    with a plain-function loss that a bare `keras.saving.load_model(path)` cannot deserialize.
+    Resuming uses the separate per-epoch checkpoint (toolkit.checkpoint), not this file."""
     fresh = net.build()
     fresh.set_weights(model.get_weights())
     return fresh

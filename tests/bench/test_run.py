@@ -107,3 +107,21 @@ def test_keras_reference_cached_on_disk(linear_results: BenchResults, bench_root
     assert len(cached) == 1
     ref = np.load(cached[0])
     assert ref.shape[1] == 10 and np.allclose(ref.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_stale_or_changed_export_is_refused(bench_root: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from bench.variants import resolve, stale_reason
+
+    net_dir = tmp_path / "linear"
+    shutil.copytree(bench_root / "linear", net_dir)
+    assert stale_reason(net_dir, "model.fp32.onnx") is None
+    ok = resolve("linear", "ort", "fp32", net_dir, threads=1)
+    assert ok is not None and ok.make_runner is not None
+    with open(net_dir / "model.keras", "ab") as fh:  # "retrained": the source changed
+        fh.write(b"\0")
+    v = resolve("linear", "ort", "fp32", net_dir, threads=1)
+    assert v is not None and v.make_runner is None
+    assert "model.keras changed" in (v.skipped_reason or "")
+    assert "mnx export linear" in (v.skipped_reason or "")

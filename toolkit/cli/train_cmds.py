@@ -68,6 +68,11 @@ def _bounded(
     default=None,
     help="Keras backend (default: $KERAS_BACKEND or tensorflow).",
 )
+@click.option(
+    "--restart",
+    is_flag=True,
+    help="Ignore an interrupted run's checkpoint and start from epoch 1.",
+)
 @click.pass_obj
 def train_cmd(
     obj: Any,
@@ -77,10 +82,12 @@ def train_cmd(
     seed: int,
     limit: int | None,
     keras_backend: str | None,
+    restart: bool,
 ) -> None:
     """Train network NAME with its seed recipe (optimizer, learning rate, epochs, batch size,
     preprocessing) and write model.keras, history.json, train.json and loss/accuracy plots to
-    <artifacts>/NAME/. As in the notebooks, the test set is the validation set.
+    <artifacts>/NAME/. As in the notebooks, the test set is the validation set. An interrupted
+    run resumes from its last finished epoch unless --restart is given.
 
     \b
     Examples:
@@ -97,7 +104,7 @@ def train_cmd(
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, seed=seed, limit=limit, keras_backend=keras_backend
     )
-    result = train(name, config, Path(obj.artifacts))
+    result = train(name, config, Path(obj.artifacts), resume=not restart)
     _render_result(result)
 
 
