@@ -25,7 +25,7 @@ from bench.variants import (
     parse_precisions,
     resolve,
 )
-from toolkit.errors import MissingArtifactError, MnxError, UsageError
+from toolkit.errors import MissingArtifactError, MnxError, UnknownNameError, UsageError
 
 DEFAULT_BATCH_SIZES = (1, 32, 256)
 
@@ -52,6 +52,7 @@ def run_bench(
     eval_limit: int | None = None,
     progress: bool = True,
     data: Any = None,
+    keras_mode: str = "predict_on_batch",
 ) -> BenchResults:
     """Benchmark accuracy, latency, throughput and size of every requested combination.
 
@@ -59,11 +60,16 @@ def run_bench(
     rows with `skipped_reason`. A network that is not trained raises MissingArtifactError naming
     the command; if nothing at all could run because exports are missing, that is an error too.
     `data` (a toolkit.data.Mnist) defaults to `load_mnist()`; `eval_limit` evaluates only the first
-    N test images.
+    N test images. `keras_mode` picks the timed Keras call: "predict_on_batch" or "function"
+    (a compiled tf.function); never `model.predict`.
     """
     from toolkit.artifacts import artifacts_root, utc_now
 
     root = root or artifacts_root()
+    from toolkit.runners.keras_runner import MODES
+
+    if keras_mode not in MODES:
+        raise UnknownNameError("Keras mode", keras_mode, MODES, hint="pass --keras-mode")
     config = _config(names, backends, precisions, batch_sizes, duration_s, iterations, warmup,
                      warmup_s, threads, eval_limit)
     harness = HarnessConfig(duration_s=config.duration_s, iterations=config.iterations,
@@ -83,7 +89,8 @@ def run_bench(
         for net in nets
         for b in config.backends
         for p in config.precisions
-        if (v := resolve(net.name, b, p, root / net.name, threads=threads)) is not None
+        if (v := resolve(net.name, b, p, root / net.name, threads=threads,
+                         keras_mode=keras_mode)) is not None
     ]
     if not variants:
         raise UsageError(

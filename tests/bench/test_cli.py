@@ -30,6 +30,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["--duration", "0"], "is not positive"),
         (["--duration", "1", "--iterations", "5"], "both given"),
         (["--warmup", "abc"], "neither a count nor seconds"),
+        (["--keras-mode", "predict"], "Unknown Keras mode 'predict'"),
     ],
 )
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -56,9 +57,11 @@ def test_not_exported_names_the_command(capsys: pytest.CaptureFixture[str],
 def test_bench_then_report_end_to_end(capsys: pytest.CaptureFixture[str], bench_root: Path) -> None:
     code, out, _ = run(capsys, "--artifacts", str(bench_root), "bench", "linear",
                        "--backend", "keras,ort", "--precision", "fp32", "--batch-sizes", "1,4",
-                       "--iterations", "5", "--warmup", "2", "--limit", "200")
+                       "--iterations", "5", "--warmup", "2", "--limit", "200",
+                       "--keras-mode", "function")
     assert code == 0
     assert "linear" in out and "p50 ms" in out and "Saved" in out
+    assert "tf.function" in out  # the footer says which Keras call was timed
     assert (bench_root / "bench" / "latest.json").is_file()
     code, out, _ = run(capsys, "--artifacts", str(bench_root), "report")
     assert code == 0 and "p50 ms" in out and "latency.png" in out

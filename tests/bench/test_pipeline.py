@@ -5,12 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from bench.pipeline import PipelineOptions, run_pipeline
 
 
-@pytest.mark.slow
 def test_pipeline_runs_then_skips_current_steps(trained_root: Path, tmp_path: Path) -> None:
     root = tmp_path / "artifacts"
     shutil.copytree(trained_root, root)

@@ -70,11 +70,13 @@ def _render(results: object, saved: object | None = None) -> None:
               help="ONNX Runtime intra-op threads [default: the runtime's].")
 @click.option("--limit", type=int, default=None,
               help="Evaluate accuracy on the first N test images only [default: all 10,000].")
+@click.option("--keras-mode", default="predict_on_batch", show_default=True,
+              help="Timed Keras call: predict_on_batch, or function (compiled tf.function).")
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
 @click.pass_obj
 def bench_cmd(obj: object, names: tuple[str, ...], all_: bool, backend: str, precision: str,
               batch_sizes: str, duration: float | None, iterations: int | None, warmup: str,
-              threads: int | None, limit: int | None, no_save: bool) -> None:
+              threads: int | None, limit: int | None, keras_mode: str, no_save: bool) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
     Rows that cannot run here (no GPU, TensorRT absent, not exported) appear with the reason.
@@ -110,7 +112,7 @@ def bench_cmd(obj: object, names: tuple[str, ...], all_: bool, backend: str, pre
         selected, _csv(backend), _csv(precision), _batch_sizes(batch_sizes),
         duration_s=None if iterations is not None else (2.0 if duration is None else duration),
         iterations=iterations, warmup=warm_n, warmup_s=warm_s, threads=threads, root=root,
-        eval_limit=limit, progress=sys.stderr.isatty(),
+        eval_limit=limit, progress=sys.stderr.isatty(), keras_mode=keras_mode,
     )
     _render(results, None if no_save else save(results, root))
 
