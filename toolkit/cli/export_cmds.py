@@ -41,6 +41,26 @@ METHODS = ("entropy", "minmax", "percentile")
     help="Build TensorRT engines. Default: only where TensorRT and a GPU are present; "
     "--trt fails clearly when they are not.",
 )
+@click.option(
+    "--route",
+    default="strongly-typed",
+    show_default=True,
+    metavar="strongly-typed|builder-flags",
+    help="TensorRT build route. strongly-typed: precision from the FP16 / Q/DQ INT8 ONNX "
+    "(TensorRT 10 and 11). builder-flags: FP16 flag and INT8 calibrator on the FP32 ONNX "
+    "(only where the installed TensorRT still has them, i.e. 10.x).",
+)
+@click.option("--trt-calibrator", default="entropy", show_default=True,
+              metavar="entropy|minmax", help="INT8 calibrator of the builder-flags route.")
+@click.option("--min-batch", type=int, default=1, show_default=True,
+              help="TensorRT optimization profile: smallest batch.")
+@click.option("--opt-batch", type=int, default=32, show_default=True,
+              help="TensorRT optimization profile: batch the kernels are tuned for.")
+@click.option("--max-batch", type=int, default=256, show_default=True,
+              help="TensorRT optimization profile: largest batch.")
+@click.option("--workspace-mib", type=int, default=1024, show_default=True,
+              help="TensorRT builder workspace limit (MiB).")
+@click.option("--rebuild", is_flag=True, help="Rebuild TensorRT engines even when current.")
 @click.pass_context
 def export_cmd(
     ctx: click.Context,
@@ -52,6 +72,13 @@ def export_cmd(
     calibration_seed: int,
     opset: int,
     trt: bool | None,
+    route: str,
+    trt_calibrator: str,
+    min_batch: int,
+    opt_batch: int,
+    max_batch: int,
+    workspace_mib: int,
+    rebuild: bool,
 ) -> None:
     """Export a trained network to ONNX (FP32 always; FP16 and INT8 on request), check every
     file against Keras on the 10,000 test images, and build TensorRT engines where available.
@@ -61,8 +88,17 @@ def export_cmd(
       mnx export cnn9
       mnx export cnn9 --fp16 --int8
       mnx export m31_k3 --int8 --calibration-method minmax --calibration-samples 2000
+      mnx export cnn9 --fp16 --int8 --trt --max-batch 1024
     """
     from toolkit.export.pipeline import ExportOptions, export
+    from toolkit.export.tensorrt import EngineOptions
+
+    engine = {
+        "route": route, "calibrator": trt_calibrator, "min_batch": min_batch,
+        "opt_batch": opt_batch, "max_batch": max_batch, "workspace_mib": workspace_mib,
+        "rebuild": rebuild,
+    }
+    EngineOptions(**engine)  # type: ignore[arg-type]  # bad values fail now, TensorRT or not
 
     options = ExportOptions(
         fp16=fp16,
@@ -72,6 +108,7 @@ def export_cmd(
         calibration_seed=calibration_seed,
         opset=opset,
         trt=trt,
+        engine=tuple(engine.items()),
     )
     from rich.console import Console
 

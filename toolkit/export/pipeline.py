@@ -7,7 +7,6 @@ of its source and the options it was made with; an unchanged re-run skips it as 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import logging
 import tempfile
@@ -50,6 +49,9 @@ class ExportOptions:
     calibration_seed: int = 0
     opset: int = DEFAULT_OPSET
     trt: bool | None = None
+    # TensorRT build settings beyond the precisions (route, batch profile, workspace, rebuild):
+    # keyword arguments of toolkit.export.tensorrt.EngineOptions.
+    engine: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -327,7 +329,10 @@ def _tensorrt(
     """Engines after the ONNX variants: forced (--trt), off (--no-trt) or auto (default)."""
     if options.trt is False:
         return (), "TensorRT: skipped (--no-trt)"
-    if importlib.util.find_spec("tensorrt") is None:
+    from toolkit.gpu import tensorrt_status
+
+    status = tensorrt_status()  # never raises; a test double in sys.modules counts as installed
+    if not status.installed:
         if options.trt:
             raise MissingDependencyError(
                 "--trt was given but TensorRT is not installed",
@@ -336,7 +341,7 @@ def _tensorrt(
             )
         return (), TRT_MISSING
     try:
-        from toolkit.export.tensorrt import build_engines
+        from toolkit.export.tensorrt import EngineOptions, build_engines
     except ImportError as exc:
         if options.trt:
             raise MissingDependencyError(
@@ -347,7 +352,9 @@ def _tensorrt(
         return (), f"TensorRT: exporter unavailable ({exc})"
     say("TensorRT: building engines")
     try:
-        return tuple(build_engines(name, root, options)), None
+        precisions = ("fp32",) + ("fp16",) * options.fp16 + ("int8",) * options.int8
+        engine_options = EngineOptions(precisions=precisions, **dict(options.engine))
+        return tuple(build_engines(name, root, engine_options)), None
     except MissingDependencyError as exc:
         if options.trt:
             raise

@@ -49,3 +49,29 @@ def test_engines_from_exported_models_match_onnx_runtime(trt, exported: Path, tm
             assert runner.input_shape == (-1, *x.shape[1:])
             out = np.concatenate([runner.infer(x[:1]), runner.infer(x[1:40])])
         np.testing.assert_allclose(out, ref, atol=1e-5)  # the double runs the same ONNX model
+
+
+def test_export_pipeline_builds_engines_and_bench_runs_them(trt, exported: Path,
+                                                            tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`mnx export --trt` -> engines (double) -> `mnx bench --backend trt` rows with real outputs."""
+    from bench.run import run_bench
+    from toolkit.export.pipeline import ExportOptions, export
+
+    root = tmp_path / "root"
+    shutil.copytree(exported / "m31_k3", root / "m31_k3")
+    report = export("m31_k3", ExportOptions(fp16=True, int8=True, calibration_samples=200,
+                                            trt=True, engine=(("max_batch", 64),)), root)
+    assert report.trt_note is None
+    assert {e.precision for e in report.engines} == {"fp32", "fp16", "int8"}
+    assert all(e.engine_path.exists() and e.max_batch == 64 for e in report.engines)
+
+    results = run_bench(["m31_k3"], backends=["ort", "trt"], precisions=["fp32", "int8"],
+                        batch_sizes=[1, 8], iterations=5, root=root, progress=False)
+    rows = {(r.backend, r.precision, r.batch_size): r for r in results.rows}
+    for precision in ("fp32", "int8"):
+        for batch in (1, 8):
+            row = rows[("trt", precision, batch)]
+            assert row.skipped_reason is None, row.skipped_reason
+            assert row.accuracy is not None
+    # the double runs the same ONNX files, so TensorRT fp32 accuracy equals ONNX Runtime's
+    assert rows[("trt", "fp32", 1)].accuracy == pytest.approx(rows[("ort", "fp32", 1)].accuracy)
