@@ -1,7 +1,7 @@
 """mnx bench: measures artifacts — timing harness, accuracy, result records, reports and plots.
 
-    from bench import run_bench
-    results = run_bench(["linear"], backends=["keras", "ort"], batch_sizes=[1, 32])
+from bench import run_bench
+results = run_bench(["linear"], backends=["keras", "ort"], batch_sizes=[1, 32])
 """
 
 from __future__ import annotations

@@ -29,8 +29,10 @@ class AccuracyResult:
 
 def predict_all(runner: Runner, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
     """Run `x` through `runner` in batches; returns (N, 10) float32."""
-    out = [np.asarray(runner.infer(x[i : i + batch_size]), dtype=np.float32)
-           for i in range(0, len(x), batch_size)]
+    out = [
+        np.asarray(runner.infer(x[i : i + batch_size]), dtype=np.float32)
+        for i in range(0, len(x), batch_size)
+    ]
     return np.concatenate(out, axis=0)
 
 

@@ -45,12 +45,18 @@ class RegressionError(MnxError):
     def __init__(self, cmp: Comparison) -> None:
         bad = [c for c in cmp.changes if c.regressions]
         first = bad[0] if bad else None
-        example = (f"; first: {first.network} {first.backend} {first.precision} batch "
-                   f"{first.batch_size}: {', '.join(first.regressions)}") if first else ""
+        example = (
+            (
+                f"; first: {first.network} {first.backend} {first.precision} batch "
+                f"{first.batch_size}: {', '.join(first.regressions)}"
+            )
+            if first
+            else ""
+        )
         super().__init__(
             f"{len(bad)} of {len(cmp.changes)} matching rows regressed{example}",
             expected=f"p50 and images/s within {cmp.threshold_pct:g}% and accuracy within "
-                     f"{cmp.accuracy_drop_pp:g} pp of the baseline",
+            f"{cmp.accuracy_drop_pp:g} pp of the baseline",
             fix="investigate the flagged rows, or raise --threshold if the machine is noisy",
         )
         self.comparison = cmp
@@ -62,8 +68,9 @@ def _rel(a: float | None, b: float | None) -> float | None:
     return (b - a) / a * 100.0
 
 
-def compare(a: BenchResults, b: BenchResults, threshold_pct: float = 5.0,
-            accuracy_drop_pp: float = 0.1) -> Comparison:
+def compare(
+    a: BenchResults, b: BenchResults, threshold_pct: float = 5.0, accuracy_drop_pp: float = 0.1
+) -> Comparison:
     """Relative change from `a` (baseline) to `b` per matching measured row."""
     if not threshold_pct > 0:
         raise ValueError(f"threshold must be > 0 percent, got {threshold_pct}")
@@ -78,8 +85,11 @@ def compare(a: BenchResults, b: BenchResults, threshold_pct: float = 5.0,
             continue
         p50 = _rel(ra.p50_ms, rb.p50_ms)
         ips = _rel(ra.images_per_s, rb.images_per_s)
-        acc = (None if ra.accuracy is None or rb.accuracy is None
-               else (rb.accuracy - ra.accuracy) * 100.0)
+        acc = (
+            None
+            if ra.accuracy is None or rb.accuracy is None
+            else (rb.accuracy - ra.accuracy) * 100.0
+        )
         why = []
         if p50 is not None and p50 > threshold_pct:
             why.append(f"p50 +{p50:.1f}%")
@@ -106,24 +116,33 @@ def render(cmp: Comparison, console: object = None) -> None:
     con: Any = console or make_console()
     table = Table(title="Relative change B vs A", title_justify="left")
     for h in ("network", "backend", "prec", "batch", "p50", "images/s", "accuracy", "verdict"):
-        table.add_column(h, justify="left" if h in ("network", "backend", "prec", "verdict")
-                         else "right")
+        table.add_column(
+            h, justify="left" if h in ("network", "backend", "prec", "verdict") else "right"
+        )
 
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{v:+.1f}%"
 
     for c in cmp.changes:
-        table.add_row(c.network, c.backend, c.precision, str(c.batch_size),
-                      pct(c.p50_change_pct), pct(c.images_per_s_change_pct),
-                      "-" if c.accuracy_change_pp is None else f"{c.accuracy_change_pp:+.2f} pp",
-                      "REGRESSION: " + ", ".join(c.regressions) if c.regressions else "ok",
-                      style="red" if c.regressions else None)
+        table.add_row(
+            c.network,
+            c.backend,
+            c.precision,
+            str(c.batch_size),
+            pct(c.p50_change_pct),
+            pct(c.images_per_s_change_pct),
+            "-" if c.accuracy_change_pp is None else f"{c.accuracy_change_pp:+.2f} pp",
+            "REGRESSION: " + ", ".join(c.regressions) if c.regressions else "ok",
+            style="red" if c.regressions else None,
+        )
     con.print(table)
     for k in cmp.only_in_a:
         con.print(f"Only in A (not compared): {' '.join(map(str, k))}", markup=False)
     for k in cmp.only_in_b:
         con.print(f"Only in B (not compared): {' '.join(map(str, k))}", markup=False)
     n = sum(1 for c in cmp.changes if c.regressions)
-    con.print(f"{n} regression(s) past {cmp.threshold_pct:g}% latency/throughput or "
-              f"{cmp.accuracy_drop_pp:g} pp accuracy, over {len(cmp.changes)} matching rows.",
-              highlight=False)
+    con.print(
+        f"{n} regression(s) past {cmp.threshold_pct:g}% latency/throughput or "
+        f"{cmp.accuracy_drop_pp:g} pp accuracy, over {len(cmp.changes)} matching rows.",
+        highlight=False,
+    )

@@ -57,8 +57,12 @@ def _ensure_exported(name: str, root: Path, epochs: int, limit: int | None, samp
 
         print(f"{name}: training {epochs} epoch(s){f' on {limit} images' if limit else ''}")
         train(name, TrainConfig(epochs=epochs, limit=limit, seed=0), root)
-    export(name, ExportOptions(fp16=True, int8=True, calibration_samples=samples, trt=False),
-           root, progress=lambda m: print(f"{name}: {m}"))
+    export(
+        name,
+        ExportOptions(fp16=True, int8=True, calibration_samples=samples, trt=False),
+        root,
+        progress=lambda m: print(f"{name}: {m}"),
+    )
     try:
         info = read_json(net_dir / "train.json")
         ep = info.get("epochs") or info.get("config", {}).get("epochs")
@@ -68,8 +72,15 @@ def _ensure_exported(name: str, root: Path, epochs: int, limit: int | None, samp
         return "?"
 
 
-def measure(name: str, root: Path, batch: int, rounds: int, seconds: float,
-            threads: int | None, epochs_note: str) -> list[Row]:
+def measure(
+    name: str,
+    root: Path,
+    batch: int,
+    rounds: int,
+    seconds: float,
+    threads: int | None,
+    epochs_note: str,
+) -> list[Row]:
     import architectures
     from toolkit.artifacts import artifact_record
     from toolkit.data import load_mnist, preprocess
@@ -98,20 +109,28 @@ def measure(name: str, root: Path, batch: int, rounds: int, seconds: float,
     for v in VARIANTS:
         rate = statistics.median(rates[v])
         delta = None if acc[v] is None or acc["fp32"] is None else (acc[v] - acc["fp32"]) * 100
-        rows.append(Row(name, v, rate, rate / fp32_rate, acc[v], delta,
-                        paths[v].stat().st_size, epochs_note))
+        rows.append(
+            Row(
+                name, v, rate, rate / fp32_rate, acc[v], delta, paths[v].stat().st_size, epochs_note
+            )
+        )
     return rows
 
 
 def markdown(rows: list[Row], header: str) -> str:
-    lines = [header, "",
-             "| network | epochs | variant | img/s | vs FP32 | accuracy | Δ acc (pp) | size |",
-             "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        header,
+        "",
+        "| network | epochs | variant | img/s | vs FP32 | accuracy | Δ acc (pp) | size |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         acc = "-" if r.accuracy is None else f"{r.accuracy:.2%}"
         delta = "-" if r.accuracy_delta_pp is None else f"{r.accuracy_delta_pp:+.2f}"
-        lines.append(f"| {r.network} | {r.trained_epochs} | {r.variant} | {r.images_per_s:,.0f} | "
-                     f"{r.ratio_vs_fp32:.2f}x | {acc} | {delta} | {r.bytes / 1024:.0f} KiB |")
+        lines.append(
+            f"| {r.network} | {r.trained_epochs} | {r.variant} | {r.images_per_s:,.0f} | "
+            f"{r.ratio_vs_fp32:.2f}x | {acc} | {delta} | {r.bytes / 1024:.0f} KiB |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -119,14 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     from toolkit.artifacts import artifacts_root
     from toolkit.versions import versions
 
-    ap = argparse.ArgumentParser(prog="python -m bench.export_throughput", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.export_throughput",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("names", nargs="*", default=list(DEFAULT_NETWORKS))
     ap.add_argument("--artifacts", type=Path, default=None)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=1.0, help="per variant per round")
-    ap.add_argument("--threads", type=int, default=None, help="ORT intra-op threads (default: ORT's)")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="ORT intra-op threads (default: ORT's)"
+    )
     ap.add_argument("--train-epochs", type=int, default=1, help="for networks not trained yet")
     ap.add_argument("--train-limit", type=int, default=None, help="training images for those")
     ap.add_argument("--calibration-samples", type=int, default=1000)
@@ -135,17 +159,20 @@ def main(argv: list[str] | None = None) -> int:
     root = artifacts_root(args.artifacts)
     rows: list[Row] = []
     for name in args.names:
-        note = _ensure_exported(name, root, args.train_epochs, args.train_limit,
-                                args.calibration_samples)
+        note = _ensure_exported(
+            name, root, args.train_epochs, args.train_limit, args.calibration_samples
+        )
         rows += measure(name, root, args.batch, args.rounds, args.seconds, args.threads, note)
     v = versions()
-    header = (f"# ONNX Runtime CPU throughput by precision (batch {args.batch})\n\n"
-              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; CPU {v.get('cpu', '?')}; "
-              f"onnxruntime {v.get('onnxruntime', '?')}; threads {args.threads or 'ORT default'}; "
-              f"median of {args.rounds} interleaved rounds x {args.seconds:g} s. Accuracy on the "
-              f"full test set; Δ vs the FP32 ONNX model. INT8 = symmetric s8 (TensorRT form), "
-              f"int8.u8 = uint8 activations (ORT CPU form); {args.calibration_samples} "
-              f"calibration images (entropy).")
+    header = (
+        f"# ONNX Runtime CPU throughput by precision (batch {args.batch})\n\n"
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; CPU {v.get('cpu', '?')}; "
+        f"onnxruntime {v.get('onnxruntime', '?')}; threads {args.threads or 'ORT default'}; "
+        f"median of {args.rounds} interleaved rounds x {args.seconds:g} s. Accuracy on the "
+        f"full test set; Δ vs the FP32 ONNX model. INT8 = symmetric s8 (TensorRT form), "
+        f"int8.u8 = uint8 activations (ORT CPU form); {args.calibration_samples} "
+        f"calibration images (entropy)."
+    )
     text = markdown(rows, header)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"export_throughput-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.md"

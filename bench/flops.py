@@ -30,7 +30,9 @@ def onnx_flops_per_image(onnx_path: Path) -> int | None:
         return None
     shapes: dict[str, list[int]] = {}
     for vi in list(model.graph.input) + list(model.graph.value_info) + list(model.graph.output):
-        dims = [d.dim_value if d.HasField("dim_value") else -1 for d in vi.type.tensor_type.shape.dim]
+        dims = [
+            d.dim_value if d.HasField("dim_value") else -1 for d in vi.type.tensor_type.shape.dim
+        ]
         shapes[vi.name] = dims
     for init in model.graph.initializer:
         shapes[init.name] = list(init.dims)

@@ -64,8 +64,9 @@ def warm_up(runner: Runner, x: np.ndarray, iterations: int, seconds: float) -> i
 
 def measure(runner: Runner, x: np.ndarray, config: HarnessConfig) -> Measurement:
     """Warm up, then time `runner.infer(x)` per `config`. `x` is used as is (prepared once)."""
-    warm = warm_up(runner, x, max(config.warmup_iterations, 1 if config.warmup_s else 0),
-                   config.warmup_s)
+    warm = warm_up(
+        runner, x, max(config.warmup_iterations, 1 if config.warmup_s else 0), config.warmup_s
+    )
     if config.iterations is not None:
         capacity = config.iterations
     else:
@@ -90,8 +91,9 @@ class _Buffers:
 
     @classmethod
     def allocate(cls, n: int) -> _Buffers:
-        return cls(np.zeros(n, dtype=np.int64), np.full(n, np.nan), np.full(n, np.nan),
-                   np.full(n, np.nan))
+        return cls(
+            np.zeros(n, dtype=np.int64), np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+        )
 
     def grow(self) -> None:
         self.lat, self.h2d = _grow(self.lat), _grow(self.h2d)

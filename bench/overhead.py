@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mnx-overhead-") as tmp:
         path, origin = linear_onnx(args.root, Path(tmp))
         x = np.random.default_rng(0).random((1, 784), dtype=np.float32)
-        cfg = HarnessConfig(duration_s=None, iterations=args.iterations,
-                            warmup_iterations=args.warmup, warmup_s=0.0)
+        cfg = HarnessConfig(
+            duration_s=None, iterations=args.iterations, warmup_iterations=args.warmup, warmup_s=0.0
+        )
         mnx_p50, bare_p50, mnx_all, bare_all = [], [], [], []
         runner = OrtRunner(path, threads=args.threads)
         with runner:

@@ -75,20 +75,45 @@ def run_pipeline(
             steps.append(StepRecord(n, "train", "current", time.perf_counter() - t0))
             say(f"{n}: trained model is current, not retraining")
         else:
-            how = (f"{QUICK_EPOCHS} epochs on {quick_limit:,} images"
-                   if options.quick else "the seed recipe")
+            how = (
+                f"{QUICK_EPOCHS} epochs on {quick_limit:,} images"
+                if options.quick
+                else "the seed recipe"
+            )
             say(f"{n}: training with {how}...")
             result = train(n, wanted, root, data=data)
-            steps.append(StepRecord(n, "train", "ran", time.perf_counter() - t0,
-                                    f"test accuracy {result.test_accuracy:.2%}"))
+            steps.append(
+                StepRecord(
+                    n,
+                    "train",
+                    "ran",
+                    time.perf_counter() - t0,
+                    f"test accuracy {result.test_accuracy:.2%}",
+                )
+            )
         t0 = time.perf_counter()
         say(f"{n}: exporting ONNX fp32/fp16/int8 (current files are kept)...")
         report = export(n, ExportOptions(fp16=True, int8=True, trt=None), root)
         statuses = sorted({v.status for v in report.variants})
-        steps.append(StepRecord(n, "export", "current" if statuses == ["current"] else "ran",
-                                time.perf_counter() - t0, ", ".join(statuses)))
+        steps.append(
+            StepRecord(
+                n,
+                "export",
+                "current" if statuses == ["current"] else "ran",
+                time.perf_counter() - t0,
+                ", ".join(statuses),
+            )
+        )
     duration = options.duration_s or (0.5 if options.quick else 2.0)
     say("benchmarking...")
-    results = run_bench(names, options.backends, options.precisions, options.batch_sizes,
-                        duration_s=duration, threads=options.threads, root=root, data=data)
+    results = run_bench(
+        names,
+        options.backends,
+        options.precisions,
+        options.batch_sizes,
+        duration_s=duration,
+        threads=options.threads,
+        root=root,
+        data=data,
+    )
     return PipelineResult(tuple(steps), results)

@@ -21,8 +21,10 @@ def draw_plots(results: BenchResults, stem: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    return [_latency_plot(rows, stem.with_name(stem.name + ".latency.png")),
-            _accuracy_plot(rows, stem.with_name(stem.name + ".accuracy.png"))]
+    return [
+        _latency_plot(rows, stem.with_name(stem.name + ".latency.png")),
+        _accuracy_plot(rows, stem.with_name(stem.name + ".accuracy.png")),
+    ]
 
 
 def _label(r: BenchRow) -> str:
@@ -49,8 +51,12 @@ def _latency_plot(rows: list[BenchRow], path: Path) -> Path:
         series.setdefault(_label(r), []).append(r)
     for label, rs in series.items():
         rs = sorted(rs, key=lambda r: r.batch_size or 0)
-        ax.plot([float(r.batch_size or 0) for r in rs], [float(r.p50_ms or 0) for r in rs],
-                marker="o", label=label)
+        ax.plot(
+            [float(r.batch_size or 0) for r in rs],
+            [float(r.p50_ms or 0) for r in rs],
+            marker="o",
+            label=label,
+        )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     batches = sorted({r.batch_size for r in rows if r.batch_size})
@@ -76,8 +82,13 @@ def _accuracy_plot(rows: list[BenchRow], path: Path) -> Path:
             smallest[_label(r)] = r
     for label, r in smallest.items():
         ax.scatter([float(r.p50_ms or 0)], [100 * (r.accuracy or 0)], s=36)
-        ax.annotate(f"{label} (b{r.batch_size})", (r.p50_ms or 0, 100 * (r.accuracy or 0)),
-                    fontsize=7, xytext=(4, 3), textcoords="offset points")
+        ax.annotate(
+            f"{label} (b{r.batch_size})",
+            (r.p50_ms or 0, 100 * (r.accuracy or 0)),
+            fontsize=7,
+            xytext=(4, 3),
+            textcoords="offset points",
+        )
     ax.set_xscale("log")
     from matplotlib.ticker import LogFormatterSciNotation, NullFormatter
 

@@ -72,11 +72,15 @@ def footer_lines(results: BenchResults) -> list[str]:
             scopes.setdefault(r.backend, r.timed_scope)
     lines += [f"  {b}: {s}" for b, s in scopes.items()]
     if any(r.compute_ms is not None for r in results.rows):
-        lines.append("  GPU rows also report CUDA-event H2D / compute / D2H means apart (JSON/CSV).")
-    lines.append("Accuracy/agreement/max|diff| over "
-                 f"{_eval_images(results)} test images vs Keras FP32; images/s = batch x calls/s "
-                 "(one call in flight); GFLOP/s = FLOPs per image x images/s; cold = load + first "
-                 "batch-1 inference (library import excluded).")
+        lines.append(
+            "  GPU rows also report CUDA-event H2D / compute / D2H means apart (JSON/CSV)."
+        )
+    lines.append(
+        "Accuracy/agreement/max|diff| over "
+        f"{_eval_images(results)} test images vs Keras FP32; images/s = batch x calls/s "
+        "(one call in flight); GFLOP/s = FLOPs per image x images/s; cold = load + first "
+        "batch-1 inference (library import excluded)."
+    )
     notes = sorted({r.note for r in results.rows if r.note and not r.note.startswith("Keras ")})
     lines += [f"Note: {n}" for n in notes]
     skipped: dict[tuple[str, str, str], list[str]] = {}
@@ -85,24 +89,31 @@ def footer_lines(results: BenchResults) -> list[str]:
         if r.skipped_reason:
             where = "" if r.batch_size is None else f" batch {r.batch_size}"
             skipped.setdefault((r.network, r.backend, r.skipped_reason), []).append(
-                r.precision + where)
+                r.precision + where
+            )
         for w in r.warnings:
             if w.startswith("unstable timing"):
-                unstable.append(f"{r.network} {r.backend} {r.precision} b{r.batch_size} "
-                                f"({_pct(r.cov, 1)})")
+                unstable.append(
+                    f"{r.network} {r.backend} {r.precision} b{r.batch_size} ({_pct(r.cov, 1)})"
+                )
             else:
-                lines.append(f"Warning {r.network} {r.backend} {r.precision} batch "
-                             f"{r.batch_size}: {w}")
+                lines.append(
+                    f"Warning {r.network} {r.backend} {r.precision} batch {r.batch_size}: {w}"
+                )
     if unstable:
-        lines.append(f"Warning: unstable timing (CoV > {COV_WARN:.1%}; other load on the machine? "
-                     f"try a longer --duration): {', '.join(unstable)}")
+        lines.append(
+            f"Warning: unstable timing (CoV > {COV_WARN:.1%}; other load on the machine? "
+            f"try a longer --duration): {', '.join(unstable)}"
+        )
     for (net, backend, reason), precs in skipped.items():
         lines.append(f"Skipped {net} {backend} {', '.join(precs)}: {reason}")
     p = results.provenance
-    lines.append(f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
-                 f"{f' + {p.gpu}' if p.gpu else ''}, threads {p.threads or 'default'}, "
-                 f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
-                 f"commit {p.git_commit or '-'}.")
+    lines.append(
+        f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
+        f"{f' + {p.gpu}' if p.gpu else ''}, threads {p.threads or 'default'}, "
+        f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
+        f"commit {p.git_commit or '-'}."
+    )
     return lines
 
 
@@ -132,8 +143,15 @@ def _table_rows(rows: list[BenchRow]) -> list[tuple[BenchRow, list[str]]]:
 def _sorted(rows: list[BenchRow]) -> list[BenchRow]:
     order = {"keras": 0, "ort": 1, "ort-cuda": 2, "trt": 3}
     prec = {"fp32": 0, "fp16": 1, "int8": 2}
-    return sorted(rows, key=lambda r: (r.skipped, order.get(r.backend, 9),
-                                       prec.get(r.precision, 9), r.batch_size or 0))
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.skipped,
+            order.get(r.backend, 9),
+            prec.get(r.precision, 9),
+            r.batch_size or 0,
+        ),
+    )
 
 
 def make_console() -> Any:
@@ -152,8 +170,9 @@ def render_terminal(results: BenchResults, console: Any = None) -> None:
     for name, rows in by_network(results).items():
         table = Table(title=f"{name}", title_justify="left", header_style="bold")
         for header, _ in COLUMNS:
-            table.add_column(header, justify="left" if header in ("backend", "prec") else "right",
-                             no_wrap=True)
+            table.add_column(
+                header, justify="left" if header in ("backend", "prec") else "right", no_wrap=True
+            )
         for r, cells in _table_rows(rows):
             if r.skipped:
                 table.add_row(*cells, style="dim")
@@ -168,8 +187,12 @@ def render_terminal(results: BenchResults, console: Any = None) -> None:
 def to_markdown(results: BenchResults) -> str:
     out = ["# mnx bench results", ""]
     for name, rows in by_network(results).items():
-        out += [f"## {name}", "", "| " + " | ".join(h for h, _ in COLUMNS) + " |",
-                "|" + "|".join("---" for _ in COLUMNS) + "|"]
+        out += [
+            f"## {name}",
+            "",
+            "| " + " | ".join(h for h, _ in COLUMNS) + " |",
+            "|" + "|".join("---" for _ in COLUMNS) + "|",
+        ]
         for _r, cells in _table_rows(rows):
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         out.append("")
@@ -185,8 +208,12 @@ def to_csv(results: BenchResults) -> str:
     w.writerow(fields)
     for r in results.rows:
         d = r.to_dict()
-        w.writerow(["; ".join(d[f]) if isinstance(d[f], list) else ("" if d[f] is None else d[f])
-                    for f in fields])
+        w.writerow(
+            [
+                "; ".join(d[f]) if isinstance(d[f], list) else ("" if d[f] is None else d[f])
+                for f in fields
+            ]
+        )
     return buf.getvalue()
 
 
@@ -214,8 +241,13 @@ def save(results: BenchResults, root: Path, plots: bool = True) -> SavedFiles:
         n += 1
         stem = f"{timestamp()}-{n}"
     text = results.to_json()
-    paths = SavedFiles(out_dir / f"{stem}.json", out_dir / f"{stem}.csv", out_dir / f"{stem}.md",
-                       out_dir / LATEST, ())
+    paths = SavedFiles(
+        out_dir / f"{stem}.json",
+        out_dir / f"{stem}.csv",
+        out_dir / f"{stem}.md",
+        out_dir / LATEST,
+        (),
+    )
     write_text_atomic(paths.json, text)
     write_text_atomic(paths.csv, to_csv(results))
     write_text_atomic(paths.markdown, to_markdown(results))

@@ -54,7 +54,9 @@ REPORTED_EXTRA: dict[str, dict[str, float]] = {
     "mlp_400_100_bn": {"train_loss": 0.0627, "train_accuracy": 0.9799, "test_loss": 0.054605},
     "mlp_400_200_100_bn": {"train_loss": 0.0743, "train_accuracy": 0.9773, "test_loss": 0.06033},
     "mlp_500_350_200_100_50_bn": {
-        "train_loss": 0.1089, "train_accuracy": 0.9729, "test_loss": 0.074355,
+        "train_loss": 0.1089,
+        "train_accuracy": 0.9729,
+        "test_loss": 0.074355,
     },
     # 003: last-epoch logs
     "linear": {"train_loss": 0.2838, "train_accuracy": 0.9200, "test_loss": 0.3114},
@@ -161,42 +163,64 @@ def reproduce(
     for i, name in enumerate(names, 1):
         net = architectures.get(name)
         current = is_trained_current(name, root, config, data.sha256)
-        say(f"[{i}/{len(names)}] {name}: " + ("trained already (current), reused" if current
-                                               else f"training ({net.recipe.describe()})"))
+        say(
+            f"[{i}/{len(names)}] {name}: "
+            + (
+                "trained already (current), reused"
+                if current
+                else f"training ({net.recipe.describe()})"
+            )
+        )
         result = read_train_result(name, root) if current else train(name, config, root, data=data)
         fp32_acc = int8_acc = None
         if export:
             fp32_acc, int8_acc = _export_accuracies(name, root, say)
         extra = REPORTED_EXTRA.get(name, {})
         hist = result.history
-        rows.append(ReproRow(
-            name=name, notebook=net.seed, section=net.section, params=result.params,
-            epochs=result.epochs,
-            reported_test_accuracy=net.reported_accuracy, test_accuracy=result.test_accuracy,
-            reported_test_loss=extra.get("test_loss"), test_loss=result.test_loss,
-            reported_train_accuracy=extra.get("train_accuracy"),
-            train_accuracy=hist["accuracy"][-1] if hist.get("accuracy") else None,
-            reported_train_loss=extra.get("train_loss"),
-            train_loss=hist["loss"][-1] if hist.get("loss") else None,
-            seconds_per_epoch=result.mean_seconds_per_epoch,
-            onnx_fp32_accuracy=fp32_acc, onnx_int8_accuracy=int8_acc,
-            trained_now=not current,
-            full_recipe=(result.epochs == net.recipe.epochs and result.limit is None
-                         and not result.data_subset),
-        ))
+        rows.append(
+            ReproRow(
+                name=name,
+                notebook=net.seed,
+                section=net.section,
+                params=result.params,
+                epochs=result.epochs,
+                reported_test_accuracy=net.reported_accuracy,
+                test_accuracy=result.test_accuracy,
+                reported_test_loss=extra.get("test_loss"),
+                test_loss=result.test_loss,
+                reported_train_accuracy=extra.get("train_accuracy"),
+                train_accuracy=hist["accuracy"][-1] if hist.get("accuracy") else None,
+                reported_train_loss=extra.get("train_loss"),
+                train_loss=hist["loss"][-1] if hist.get("loss") else None,
+                seconds_per_epoch=result.mean_seconds_per_epoch,
+                onnx_fp32_accuracy=fp32_acc,
+                onnx_int8_accuracy=int8_acc,
+                trained_now=not current,
+                full_recipe=(
+                    result.epochs == net.recipe.epochs
+                    and result.limit is None
+                    and not result.data_subset
+                ),
+            )
+        )
     out = ensure_dir(out_dir or root / "reproduce")
     tables = write_tables(rows, out)
     plot = plot_reported_vs_ours(rows, out / "reported_vs_ours.png") if rows else None
-    write_json_atomic(out / "reproduce.json", {"created": utc_now(),
-                                               "rows": [asdict(r) for r in rows]})
+    write_json_atomic(
+        out / "reproduce.json", {"created": utc_now(), "rows": [asdict(r) for r in rows]}
+    )
     return ReproResult(rows=tuple(rows), tables=tuple(tables), plot=plot, created=utc_now())
 
 
 def _export_accuracies(name: str, root: Path, say: Callable[[str], None]) -> tuple[Any, Any]:
     from toolkit.export.pipeline import ExportOptions, export
 
-    report = export(name, ExportOptions(fp16=False, int8=True, trt=False), root,
-                    progress=lambda m: say(f"    export: {m}"))
+    report = export(
+        name,
+        ExportOptions(fp16=False, int8=True, trt=False),
+        root,
+        progress=lambda m: say(f"    export: {m}"),
+    )
     acc = {v.variant: v.accuracy for v in report.variants}
     return acc.get("fp32"), acc.get("int8.u8", acc.get("int8"))
 
@@ -269,10 +293,14 @@ def write_tables(rows: Sequence[ReproRow], out: Path) -> list[Path]:
         path = out / f"notebook_{nb}.md"
         write_text_atomic(path, notebook_table(nb, rows))
         paths.append(path)
-    summary = ["# Seed notebooks vs mnx", "",
-               "Test accuracy is on the 10,000 MNIST test images, which every notebook also used "
-               "as its validation set. Δ pp = ours − seed, in percentage points; rows past "
-               f"±{FLAG_PP} pp are flagged.", ""]
+    summary = [
+        "# Seed notebooks vs mnx",
+        "",
+        "Test accuracy is on the 10,000 MNIST test images, which every notebook also used "
+        "as its validation set. Δ pp = ours − seed, in percentage points; rows past "
+        f"±{FLAG_PP} pp are flagged.",
+        "",
+    ]
     summary += [notebook_table(nb, rows) for nb in notebooks]
     path = out / "README.md"
     write_text_atomic(path, "\n".join(summary))
@@ -293,22 +321,47 @@ def plot_reported_vs_ours(rows: Sequence[ReproRow], path: Path) -> Path | None:
     from toolkit.artifacts import atomic_path
 
     fig, ax = plt.subplots(figsize=(7, 7))
-    colors = {"000": "tab:blue", "001": "tab:orange", "002": "tab:green", "003": "tab:red",
-              "004": "tab:purple"}
+    colors = {
+        "000": "tab:blue",
+        "001": "tab:orange",
+        "002": "tab:green",
+        "003": "tab:red",
+        "004": "tab:purple",
+    }
     for nb in sorted({r.notebook for r in pts}):
         sel = [r for r in pts if r.notebook == nb]
-        ax.scatter([100 * r.reported_test_accuracy for r in sel],  # type: ignore[operator]
-                   [100 * r.test_accuracy for r in sel], label=f"notebook {nb}",
-                   color=colors.get(nb), s=40)
+        ax.scatter(
+            [100 * r.reported_test_accuracy for r in sel],  # type: ignore[operator]
+            [100 * r.test_accuracy for r in sel],
+            label=f"notebook {nb}",
+            color=colors.get(nb),
+            s=40,
+        )
         for r in sel:
-            ax.annotate(r.name, (100 * r.reported_test_accuracy, 100 * r.test_accuracy),  # type: ignore[operator]
-                        fontsize=7, xytext=(3, 3), textcoords="offset points")
-    lo = min(min(100 * r.reported_test_accuracy for r in pts),  # type: ignore[operator]
-             min(100 * r.test_accuracy for r in pts)) - 0.3
+            ax.annotate(
+                r.name,
+                (100 * r.reported_test_accuracy, 100 * r.test_accuracy),  # type: ignore[operator]
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+    lo = (
+        min(
+            min(100 * r.reported_test_accuracy for r in pts),  # type: ignore[operator]
+            min(100 * r.test_accuracy for r in pts),
+        )
+        - 0.3
+    )
     hi = 100.0
     ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="ours = seed")
-    ax.fill_between([lo, hi], [lo - FLAG_PP, hi - FLAG_PP], [lo + FLAG_PP, hi + FLAG_PP],
-                    color="grey", alpha=0.15, label=f"±{FLAG_PP} pp")
+    ax.fill_between(
+        [lo, hi],
+        [lo - FLAG_PP, hi - FLAG_PP],
+        [lo + FLAG_PP, hi + FLAG_PP],
+        color="grey",
+        alpha=0.15,
+        label=f"±{FLAG_PP} pp",
+    )
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
     ax.set_xlabel("seed notebook's test accuracy (%)")

@@ -70,10 +70,24 @@ def run_bench(
 
     if keras_mode not in MODES:
         raise UnknownNameError("Keras mode", keras_mode, MODES, hint="pass --keras-mode")
-    config = _config(names, backends, precisions, batch_sizes, duration_s, iterations, warmup,
-                     warmup_s, threads, eval_limit)
-    harness = HarnessConfig(duration_s=config.duration_s, iterations=config.iterations,
-                            warmup_iterations=config.warmup_iterations, warmup_s=config.warmup_s)
+    config = _config(
+        names,
+        backends,
+        precisions,
+        batch_sizes,
+        duration_s,
+        iterations,
+        warmup,
+        warmup_s,
+        threads,
+        eval_limit,
+    )
+    harness = HarnessConfig(
+        duration_s=config.duration_s,
+        iterations=config.iterations,
+        warmup_iterations=config.warmup_iterations,
+        warmup_s=config.warmup_s,
+    )
     import architectures
 
     nets = [architectures.get(n) for n in config.networks]  # unknown names fail before work
@@ -89,8 +103,8 @@ def run_bench(
         for net in nets
         for b in config.backends
         for p in config.precisions
-        if (v := resolve(net.name, b, p, root / net.name, threads=threads,
-                         keras_mode=keras_mode)) is not None
+        if (v := resolve(net.name, b, p, root / net.name, threads=threads, keras_mode=keras_mode))
+        is not None
     ]
     if not variants:
         raise UsageError(
@@ -123,8 +137,9 @@ def run_bench(
             reference = None
             if any(v.make_runner for v in mine):
                 net_dir = root / net.name
-                reference = keras_reference(net_dir / "model.keras", x, data.sha256,
-                                            net_dir / "bench_cache")
+                reference = keras_reference(
+                    net_dir / "model.keras", x, data.sha256, net_dir / "bench_cache"
+                )
             info = _NetInfo(net, root / net.name)
             for v in mine:
                 if v.make_runner is None:
@@ -153,30 +168,56 @@ def run_bench(
     return BenchResults(provenance=provenance, config=config, rows=tuple(rows))
 
 
-def _config(names: Sequence[str], backends: Sequence[str], precisions: Sequence[str],
-            batch_sizes: Sequence[int], duration_s: float | None, iterations: int | None,
-            warmup: int, warmup_s: float, threads: int | None,
-            eval_limit: int | None) -> BenchConfig:
+def _config(
+    names: Sequence[str],
+    backends: Sequence[str],
+    precisions: Sequence[str],
+    batch_sizes: Sequence[int],
+    duration_s: float | None,
+    iterations: int | None,
+    warmup: int,
+    warmup_s: float,
+    threads: int | None,
+    eval_limit: int | None,
+) -> BenchConfig:
     if not names:
-        raise UsageError("No network given", expected="one or more network names, or --all",
-                         fix="e.g. `mnx bench linear` (see `mnx list`)")
+        raise UsageError(
+            "No network given",
+            expected="one or more network names, or --all",
+            fix="e.g. `mnx bench linear` (see `mnx list`)",
+        )
     if iterations is not None:
         duration_s = None
     if duration_s is not None and not duration_s > 0:
-        raise UsageError(f"Duration {duration_s} s is not positive",
-                         expected="a duration in seconds > 0", fix="pass e.g. --duration 2")
+        raise UsageError(
+            f"Duration {duration_s} s is not positive",
+            expected="a duration in seconds > 0",
+            fix="pass e.g. --duration 2",
+        )
     if iterations is not None and iterations < 1:
-        raise UsageError(f"Iterations {iterations} is not positive",
-                         expected="a whole number >= 1", fix="pass e.g. --iterations 200")
+        raise UsageError(
+            f"Iterations {iterations} is not positive",
+            expected="a whole number >= 1",
+            fix="pass e.g. --iterations 200",
+        )
     if warmup < 0 or warmup_s < 0:
-        raise UsageError("Warm-up cannot be negative", expected="a count >= 0 or seconds >= 0",
-                         fix="pass e.g. --warmup 10 or --warmup 0.2s")
+        raise UsageError(
+            "Warm-up cannot be negative",
+            expected="a count >= 0 or seconds >= 0",
+            fix="pass e.g. --warmup 10 or --warmup 0.2s",
+        )
     if threads is not None and threads < 1:
-        raise UsageError(f"Threads {threads} is not positive", expected="a whole number >= 1",
-                         fix="pass e.g. --threads 2, or leave it out for the runtime default")
+        raise UsageError(
+            f"Threads {threads} is not positive",
+            expected="a whole number >= 1",
+            fix="pass e.g. --threads 2, or leave it out for the runtime default",
+        )
     if eval_limit is not None and eval_limit < 1:
-        raise UsageError(f"Evaluation limit {eval_limit} is not positive",
-                         expected="a number of test images >= 1", fix="leave it out for all")
+        raise UsageError(
+            f"Evaluation limit {eval_limit} is not positive",
+            expected="a number of test images >= 1",
+            fix="leave it out for all",
+        )
     return BenchConfig(
         networks=tuple(dict.fromkeys(names)),
         backends=parse_backends(list(backends)),
@@ -242,14 +283,27 @@ def _batch(x: np.ndarray, batch_size: int) -> np.ndarray:
 
 
 def _skipped(v: Variant, reason: str) -> BenchRow:
-    return BenchRow(network=v.network, backend=v.backend, precision=v.precision, batch_size=None,
-                    skipped_reason=reason, note=v.note,
-                    model_file=v.model_file.name if v.model_file else None)
+    return BenchRow(
+        network=v.network,
+        backend=v.backend,
+        precision=v.precision,
+        batch_size=None,
+        skipped_reason=reason,
+        note=v.note,
+        model_file=v.model_file.name if v.model_file else None,
+    )
 
 
-def _bench_variant(v: Variant, x: np.ndarray, y: np.ndarray, reference: np.ndarray,
-                   config: BenchConfig, harness: HarnessConfig, info: _NetInfo,
-                   bar: Any) -> list[BenchRow]:
+def _bench_variant(
+    v: Variant,
+    x: np.ndarray,
+    y: np.ndarray,
+    reference: np.ndarray,
+    config: BenchConfig,
+    harness: HarnessConfig,
+    info: _NetInfo,
+    bar: Any,
+) -> list[BenchRow]:
     assert v.make_runner is not None
     runner = v.make_runner()
     _import_framework(v.backend)  # cold start = load + first call, not a library import
@@ -270,16 +324,22 @@ def _bench_variant(v: Variant, x: np.ndarray, y: np.ndarray, reference: np.ndarr
         eval_batch = min(EVAL_BATCH, max_batch or EVAL_BATCH)
         acc = score(predict_all(runner, x, eval_batch), y, reference)
         providers = tuple(runner.providers())
-        requested = list(getattr(runner, "requested_providers", None)
-                         or ([runner.provider] if hasattr(runner, "provider") else []))
-        model_bytes = v.model_file.stat().st_size if v.model_file and v.model_file.is_file() else None
+        requested = list(
+            getattr(runner, "requested_providers", None)
+            or ([runner.provider] if hasattr(runner, "provider") else [])
+        )
+        model_bytes = (
+            v.model_file.stat().st_size if v.model_file and v.model_file.is_file() else None
+        )
         flops = info.flops(runner)
         rows = []
         for b in config.batch_sizes:
             bar.describe(f"{v.network} {v.backend} {v.precision} batch {b}")
             if max_batch and b > max_batch:
-                reason = (f"batch {b} exceeds the engine's max batch {max_batch}: rebuild it "
-                          f"with `mnx export {v.network} --trt --max-batch {b}`")
+                reason = (
+                    f"batch {b} exceeds the engine's max batch {max_batch}: rebuild it "
+                    f"with `mnx export {v.network} --trt --max-batch {b}`"
+                )
                 rows.append(dataclasses.replace(_skipped(v, reason), batch_size=b))
                 bar.advance(1)
                 continue
@@ -288,26 +348,47 @@ def _bench_variant(v: Variant, x: np.ndarray, y: np.ndarray, reference: np.ndarr
             tp = throughput(stats, b)
             dev = device_stats(m.h2d_ms, m.compute_ms, m.d2h_ms)
             warns = timing_warnings(stats, dev, requested, list(providers) if requested else None)
-            rows.append(BenchRow(
-                network=v.network, backend=v.backend, precision=v.precision, batch_size=b,
-                note=v.note, model_file=v.model_file.name if v.model_file else None,
-                timed_scope=runner.timed_scope, providers=providers,
-                eval_images=acc.images, accuracy=acc.accuracy, agreement=acc.agreement,
-                max_abs_diff=acc.max_abs_diff,
-                iterations=stats.count, warmup_iterations=m.warmup_iterations,
-                min_ms=stats.min_ms, mean_ms=stats.mean_ms, std_ms=stats.std_ms,
-                p50_ms=stats.p50_ms, p90_ms=stats.p90_ms, p95_ms=stats.p95_ms,
-                p99_ms=stats.p99_ms, p999_ms=stats.p999_ms, max_ms=stats.max_ms,
-                cov=clean_float(stats.cov),
-                h2d_ms=dev.h2d_ms if dev else None, compute_ms=dev.compute_ms if dev else None,
-                d2h_ms=dev.d2h_ms if dev else None,
-                inferences_per_s=clean_float(tp.inferences_per_s),
-                images_per_s=clean_float(tp.images_per_s),
-                params=info.params, model_bytes=model_bytes, flops_per_image=flops,
-                gflop_per_s=clean_float(flops * tp.images_per_s / 1e9) if flops else None,
-                load_ms=load_ms, first_inference_ms=first_ms, cold_start_ms=load_ms + first_ms,
-                warnings=tuple(warns),
-            ))
+            rows.append(
+                BenchRow(
+                    network=v.network,
+                    backend=v.backend,
+                    precision=v.precision,
+                    batch_size=b,
+                    note=v.note,
+                    model_file=v.model_file.name if v.model_file else None,
+                    timed_scope=runner.timed_scope,
+                    providers=providers,
+                    eval_images=acc.images,
+                    accuracy=acc.accuracy,
+                    agreement=acc.agreement,
+                    max_abs_diff=acc.max_abs_diff,
+                    iterations=stats.count,
+                    warmup_iterations=m.warmup_iterations,
+                    min_ms=stats.min_ms,
+                    mean_ms=stats.mean_ms,
+                    std_ms=stats.std_ms,
+                    p50_ms=stats.p50_ms,
+                    p90_ms=stats.p90_ms,
+                    p95_ms=stats.p95_ms,
+                    p99_ms=stats.p99_ms,
+                    p999_ms=stats.p999_ms,
+                    max_ms=stats.max_ms,
+                    cov=clean_float(stats.cov),
+                    h2d_ms=dev.h2d_ms if dev else None,
+                    compute_ms=dev.compute_ms if dev else None,
+                    d2h_ms=dev.d2h_ms if dev else None,
+                    inferences_per_s=clean_float(tp.inferences_per_s),
+                    images_per_s=clean_float(tp.images_per_s),
+                    params=info.params,
+                    model_bytes=model_bytes,
+                    flops_per_image=flops,
+                    gflop_per_s=clean_float(flops * tp.images_per_s / 1e9) if flops else None,
+                    load_ms=load_ms,
+                    first_inference_ms=first_ms,
+                    cold_start_ms=load_ms + first_ms,
+                    warnings=tuple(warns),
+                )
+            )
             bar.advance(1)
         return rows
     finally:
@@ -338,8 +419,13 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self._p = Progress(TextColumn("{task.description:<36}"), BarColumn(),
-                               MofNCompleteColumn(), console=Console(stderr=True), transient=True)
+            self._p = Progress(
+                TextColumn("{task.description:<36}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._p.__enter__()
             self._task = self._p.add_task("bench", total=self.total)
         return self

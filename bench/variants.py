@@ -40,8 +40,9 @@ def parse_precisions(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return _parse(values, PRECISIONS, "precision", "pass --precision with a comma-separated list")
 
 
-def _parse(values: list[str] | tuple[str, ...], choices: tuple[str, ...], kind: str,
-           hint: str) -> tuple[str, ...]:
+def _parse(
+    values: list[str] | tuple[str, ...], choices: tuple[str, ...], kind: str, hint: str
+) -> tuple[str, ...]:
     out: list[str] = []
     for v in values:
         v = v.strip().lower()
@@ -50,8 +51,9 @@ def _parse(values: list[str] | tuple[str, ...], choices: tuple[str, ...], kind: 
         if v not in out:
             out.append(v)
     if not out:
-        raise UsageError(f"No {kind} given", expected=f"one or more of: {', '.join(choices)}",
-                         fix=hint)
+        raise UsageError(
+            f"No {kind} given", expected=f"one or more of: {', '.join(choices)}", fix=hint
+        )
     return tuple(out)
 
 
@@ -67,13 +69,21 @@ def check_batch_sizes(values: list[int] | tuple[int, ...]) -> tuple[int, ...]:
         if b not in out:
             out.append(b)
     if not out:
-        raise UsageError("No batch size given", expected="e.g. 1,32,256",
-                         fix="pass --batch-sizes 1,32,256")
+        raise UsageError(
+            "No batch size given", expected="e.g. 1,32,256", fix="pass --batch-sizes 1,32,256"
+        )
     return tuple(out)
 
 
-def resolve(name: str, backend: str, precision: str, net_dir: Path, *, threads: int | None,
-            keras_mode: str = "predict_on_batch") -> Variant | None:
+def resolve(
+    name: str,
+    backend: str,
+    precision: str,
+    net_dir: Path,
+    *,
+    threads: int | None,
+    keras_mode: str = "predict_on_batch",
+) -> Variant | None:
     """The variant for one combination; None when the combination does not exist at all
     (Keras runs the FP32 model only)."""
     if backend == "keras":
@@ -82,8 +92,14 @@ def resolve(name: str, backend: str, precision: str, net_dir: Path, *, threads: 
         from toolkit.runners.keras_runner import KerasRunner
 
         path = net_dir / "model.keras"
-        return Variant(name, backend, precision, path,
-                       lambda: KerasRunner(path, mode=keras_mode), note=f"Keras {keras_mode}")
+        return Variant(
+            name,
+            backend,
+            precision,
+            path,
+            lambda: KerasRunner(path, mode=keras_mode),
+            note=f"Keras {keras_mode}",
+        )
     if backend == "ort":
         return _ort_cpu(name, precision, net_dir, threads)
     if backend == "ort-cuda":
@@ -120,16 +136,29 @@ def stale_reason(net_dir: Path, filename: str) -> str | None:
     return None
 
 
-def _onnx_variant(name: str, backend: str, precision: str, net_dir: Path, filename: str,
-                  factory: Callable[[Path], Runner], note: str | None) -> Variant:
+def _onnx_variant(
+    name: str,
+    backend: str,
+    precision: str,
+    net_dir: Path,
+    filename: str,
+    factory: Callable[[Path], Runner],
+    note: str | None,
+) -> Variant:
     path = net_dir / filename
     if not path.is_file():
-        return Variant(name, backend, precision, path,
-                       skipped_reason=_not_exported(name, precision, filename))
+        return Variant(
+            name, backend, precision, path, skipped_reason=_not_exported(name, precision, filename)
+        )
     stale = stale_reason(net_dir, filename)
     if stale:
-        return Variant(name, backend, precision, path,
-                       skipped_reason=f"{stale}: run `mnx export {name}{EXPORT_FLAG[precision]}`")
+        return Variant(
+            name,
+            backend,
+            precision,
+            path,
+            skipped_reason=f"{stale}: run `mnx export {name}{EXPORT_FLAG[precision]}`",
+        )
     return Variant(name, backend, precision, path, lambda: factory(path), note=note)
 
 
@@ -143,10 +172,17 @@ def _ort_cpu(name: str, precision: str, net_dir: Path, threads: int | None) -> V
     except MissingDependencyError as exc:
         return Variant(name, "ort", precision, skipped_reason=exc.render())
     filename = ORT_CPU_INT8 if precision == "int8" else ONNX_FILES[precision]
-    note = (f"int8 on ORT CPU runs {ORT_CPU_INT8} (uint8 activations, the Q/DQ form ORT's CPU "
-            "kernels run fast)") if precision == "int8" else None
-    return _onnx_variant(name, "ort", precision, net_dir, filename,
-                         lambda p: OrtRunner(p, threads=threads), note)
+    note = (
+        (
+            f"int8 on ORT CPU runs {ORT_CPU_INT8} (uint8 activations, the Q/DQ form ORT's CPU "
+            "kernels run fast)"
+        )
+        if precision == "int8"
+        else None
+    )
+    return _onnx_variant(
+        name, "ort", precision, net_dir, filename, lambda p: OrtRunner(p, threads=threads), note
+    )
 
 
 def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
@@ -159,8 +195,15 @@ def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
         return Variant(name, "ort-cuda", precision, skipped_reason="no CUDA GPU")
     from toolkit.runners.ort_cuda import OrtCudaRunner
 
-    return _onnx_variant(name, "ort-cuda", precision, net_dir, ONNX_FILES[precision],
-                         lambda p: OrtCudaRunner(p), None)
+    return _onnx_variant(
+        name,
+        "ort-cuda",
+        precision,
+        net_dir,
+        ONNX_FILES[precision],
+        lambda p: OrtCudaRunner(p),
+        None,
+    )
 
 
 def _trt(name: str, precision: str, net_dir: Path) -> Variant:
@@ -168,21 +211,33 @@ def _trt(name: str, precision: str, net_dir: Path) -> Variant:
 
     status = tensorrt_status()
     if not status.installed:
-        return Variant(name, "trt", precision,
-                       skipped_reason="TensorRT not installed (pip install 'mnx[tensorrt]')")
+        return Variant(
+            name,
+            "trt",
+            precision,
+            skipped_reason="TensorRT not installed (pip install 'mnx[tensorrt]')",
+        )
     gpu = gpu_info()
     if gpu is None:
         return Variant(name, "trt", precision, skipped_reason="no CUDA GPU")
     from toolkit.export import tensorrt as trt_export
     from toolkit.runners.trt import TrtRunner
 
-    engine = (trt_export.engine_dir(net_dir, gpu, status.version or "unknown")
-              / trt_export.engine_filename(precision, trt_export.STRONGLY_TYPED))
+    engine = trt_export.engine_dir(
+        net_dir, gpu, status.version or "unknown"
+    ) / trt_export.engine_filename(precision, trt_export.STRONGLY_TYPED)
     stale = trt_export.engine_staleness(engine, gpu, status.version or "unknown")
     if stale is not None:
-        what = "no TensorRT engine for this GPU" if not engine.exists() else f"engine refused: {stale}"
-        return Variant(name, "trt", precision, engine,
-                       skipped_reason=f"{what}: run `mnx export {name}{EXPORT_FLAG[precision]} --trt`")
+        what = (
+            "no TensorRT engine for this GPU" if not engine.exists() else f"engine refused: {stale}"
+        )
+        return Variant(
+            name,
+            "trt",
+            precision,
+            engine,
+            skipped_reason=f"{what}: run `mnx export {name}{EXPORT_FLAG[precision]} --trt`",
+        )
     return Variant(name, "trt", precision, engine, lambda: TrtRunner(engine))
 
 

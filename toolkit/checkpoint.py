@@ -72,19 +72,27 @@ class Checkpoint:
             seconds=list(state["seconds"]),
         )
 
-    def save(self, model: Any, epochs_done: int, history: dict[str, list[float]],
-             seconds: list[float]) -> None:
+    def save(
+        self, model: Any, epochs_done: int, history: dict[str, list[float]], seconds: list[float]
+    ) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / _STATE).unlink(missing_ok=True)  # the pair below is only trusted via state
         with atomic_path(self.dir / _WEIGHTS) as tmp:
             model.save_weights(tmp)
         with atomic_path(self.dir / _OPTIMIZER) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, **{f"v{i}": np.asarray(v) for i, v in
-                            enumerate(model.optimizer.variables)})
-        write_json_atomic(self.dir / _STATE, {
-            "options": self.options, "epochs_done": epochs_done,
-            "history": history, "seconds": seconds,
-        })
+            arrays: dict[str, Any] = {
+                f"v{i}": np.asarray(v) for i, v in enumerate(model.optimizer.variables)
+            }
+            np.savez(fh, **arrays)
+        write_json_atomic(
+            self.dir / _STATE,
+            {
+                "options": self.options,
+                "epochs_done": epochs_done,
+                "history": history,
+                "seconds": seconds,
+            },
+        )
 
     def clear(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

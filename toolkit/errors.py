@@ -43,13 +43,17 @@ class UsageError(MnxError):
 class UnknownNameError(UsageError):
     """An unknown architecture, backend, precision... with a did-you-mean suggestion."""
 
-    def __init__(self, kind: str, name: str, choices: Iterable[str], hint: str | None = None) -> None:
+    def __init__(
+        self, kind: str, name: str, choices: Iterable[str], hint: str | None = None
+    ) -> None:
         choices = sorted(choices)
         close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
         what = f"Unknown {kind} '{name}'"
         if close:
             what += f". Did you mean '{close[0]}'?"
-        shown = ", ".join(choices[:12]) + (f" and {len(choices) - 12} more" if len(choices) > 12 else "")
+        shown = ", ".join(choices[:12]) + (
+            f" and {len(choices) - 12} more" if len(choices) > 12 else ""
+        )
         super().__init__(what, expected=f"one of: {shown}", fix=hint)
         self.name = name
         self.suggestion = close[0] if close else None

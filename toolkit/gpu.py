@@ -126,7 +126,10 @@ def _gpu_info_smi(index: int) -> GpuInfo | None:
     try:
         out = subprocess.run(
             [exe, f"--query-gpu={query}", "--format=csv,noheader,nounits", f"--id={index}"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -161,7 +164,18 @@ def load_tensorrt() -> ModuleType:
                 "reachable"
             ),
         ) from exc
+    if not hasattr(tensorrt, "Builder"):
+        # e.g. a folder named tensorrt/ on sys.path imports as an empty namespace package
+        raise MissingDependencyError(
+            f"The 'tensorrt' module found at {_location(tensorrt)} is not TensorRT's Python bindings",
+            expected="the `tensorrt` package (TensorRT 10 or 11) and an NVIDIA GPU",
+            fix=f"remove or rename what shadows it, then {TRT_EXTRA}",
+        )
     return tensorrt
+
+
+def _location(module: ModuleType) -> str:
+    return str(getattr(module, "__file__", None) or list(getattr(module, "__path__", [])))
 
 
 def tensorrt_status() -> TensorRTStatus:

@@ -309,8 +309,10 @@ def train(
     if not resume:
         checkpoint.clear()
     if start.epochs_done:
-        print(f"Resuming '{name}' after epoch {start.epochs_done} of {epochs} (checkpoint).",
-              file=sys.stderr)
+        print(
+            f"Resuming '{name}' after epoch {start.epochs_done} of {epochs} (checkpoint).",
+            file=sys.stderr,
+        )
     fit = model.fit(
         prepared.x_train,
         prepared.y_train,

@@ -29,6 +29,17 @@ def linear_results(bench_root: Path, subset_data):  # type: ignore[no-untyped-de
     """keras + ort fp32/fp16 + ort-cuda + trt on linear, batches 1 and 8, 30 timed calls each."""
     from bench.run import run_bench
 
-    return run_bench(["linear"], ["keras", "ort", "ort-cuda", "trt"], ["fp32", "fp16"], [1, 8],
-                     duration_s=None, iterations=30, warmup=3, warmup_s=0.0, threads=1,
-                     root=bench_root, progress=False, data=subset_data)
+    return run_bench(
+        ["linear"],
+        ["keras", "ort", "ort-cuda", "trt"],
+        ["fp32", "fp16"],
+        [1, 8],
+        duration_s=None,
+        iterations=30,
+        warmup=3,
+        warmup_s=0.0,
+        threads=1,
+        root=bench_root,
+        progress=False,
+        data=subset_data,
+    )

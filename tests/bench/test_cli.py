@@ -33,8 +33,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["--keras-mode", "predict"], "Unknown Keras mode 'predict'"),
     ],
 )
-def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                             args: list[str], needle: str) -> None:
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], needle: str
+) -> None:
     code, _, err = run(capsys, "--artifacts", str(tmp_path), "bench", "linear", *args)
     assert code == 2
     assert needle in err and "Fix:" in err
@@ -46,19 +47,46 @@ def test_not_trained_names_the_command(capsys: pytest.CaptureFixture[str], tmp_p
     assert "not trained" in err and "mnx train m31_k3" in err
 
 
-def test_not_exported_names_the_command(capsys: pytest.CaptureFixture[str],
-                                        trained_root: Path) -> None:
-    code, _, err = run(capsys, "--artifacts", str(trained_root), "bench", "linear",
-                       "--backend", "ort", "--precision", "fp16")
+def test_not_exported_names_the_command(
+    capsys: pytest.CaptureFixture[str], trained_root: Path
+) -> None:
+    code, _, err = run(
+        capsys,
+        "--artifacts",
+        str(trained_root),
+        "bench",
+        "linear",
+        "--backend",
+        "ort",
+        "--precision",
+        "fp16",
+    )
     assert code == 1
     assert "mnx export linear --fp16" in err
 
 
 def test_bench_then_report_end_to_end(capsys: pytest.CaptureFixture[str], bench_root: Path) -> None:
-    code, out, _ = run(capsys, "--artifacts", str(bench_root), "bench", "linear",
-                       "--backend", "keras,ort", "--precision", "fp32", "--batch-sizes", "1,4",
-                       "--iterations", "5", "--warmup", "2", "--limit", "200",
-                       "--keras-mode", "function")
+    code, out, _ = run(
+        capsys,
+        "--artifacts",
+        str(bench_root),
+        "bench",
+        "linear",
+        "--backend",
+        "keras,ort",
+        "--precision",
+        "fp32",
+        "--batch-sizes",
+        "1,4",
+        "--iterations",
+        "5",
+        "--warmup",
+        "2",
+        "--limit",
+        "200",
+        "--keras-mode",
+        "function",
+    )
     assert code == 0
     assert "linear" in out and "p50 ms" in out and "Saved" in out
     assert "tf.function" in out  # the footer says which Keras call was timed
@@ -67,8 +95,9 @@ def test_bench_then_report_end_to_end(capsys: pytest.CaptureFixture[str], bench_
     assert code == 0 and "p50 ms" in out and "latency.png" in out
 
 
-def test_report_refuses_incompatible_file(capsys: pytest.CaptureFixture[str],
-                                          tmp_path: Path) -> None:
+def test_report_refuses_incompatible_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     data = make_results().to_dict()
     data["schema_version"] = SCHEMA_VERSION + 1
     (tmp_path / "old.json").write_text(json.dumps(data))
@@ -78,8 +107,9 @@ def test_report_refuses_incompatible_file(capsys: pytest.CaptureFixture[str],
     assert code == 1 and "does not exist" in err
 
 
-def test_compare_exit_status_is_a_ci_gate(capsys: pytest.CaptureFixture[str],
-                                          tmp_path: Path) -> None:
+def test_compare_exit_status_is_a_ci_gate(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     a, b, same = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "same.json"
     a.write_text(make_results(p50_ms=1.0).to_json())
     b.write_text(make_results(p50_ms=1.5).to_json())

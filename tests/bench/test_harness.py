@@ -41,8 +41,9 @@ class CountingRunner(Runner):
 def test_iterations_respected_and_warmup_excluded() -> None:
     r = CountingRunner()
     x = np.zeros((4, 784), np.float32)
-    m = measure(r, x, HarnessConfig(duration_s=None, iterations=37, warmup_iterations=5,
-                                    warmup_s=0.0))
+    m = measure(
+        r, x, HarnessConfig(duration_s=None, iterations=37, warmup_iterations=5, warmup_s=0.0)
+    )
     assert m.warmup_iterations == 5
     assert m.latencies_ns.size == 37
     assert r.calls == 5 + 37
@@ -58,15 +59,21 @@ def test_warmup_calls_are_not_timed() -> None:
             self.delay_s = 0.02 if self.calls < 3 else 0.0
             return super().infer(x)
 
-    m = measure(SlowStart(), np.zeros((1, 784), np.float32),
-                HarnessConfig(duration_s=None, iterations=20, warmup_iterations=3, warmup_s=0.0))
+    m = measure(
+        SlowStart(),
+        np.zeros((1, 784), np.float32),
+        HarnessConfig(duration_s=None, iterations=20, warmup_iterations=3, warmup_s=0.0),
+    )
     assert m.latencies_ns.max() < 15_000_000
 
 
 def test_duration_bound_grows_buffer() -> None:
     r = CountingRunner(delay_s=0.001)
-    m = measure(r, np.zeros((1, 784), np.float32),
-                HarnessConfig(duration_s=0.15, warmup_iterations=0, warmup_s=0.0))
+    m = measure(
+        r,
+        np.zeros((1, 784), np.float32),
+        HarnessConfig(duration_s=0.15, warmup_iterations=0, warmup_s=0.0),
+    )
     total_s = m.latencies_ns.sum() / 1e9
     assert 0.05 < total_s < 0.6
     assert m.latencies_ns.size >= 20
@@ -75,15 +82,25 @@ def test_duration_bound_grows_buffer() -> None:
 
 def test_device_timings_collected_per_call() -> None:
     r = CountingRunner(device=True)
-    m = measure(r, np.zeros((1, 784), np.float32),
-                HarnessConfig(duration_s=None, iterations=10, warmup_iterations=2, warmup_s=0.0))
+    m = measure(
+        r,
+        np.zeros((1, 784), np.float32),
+        HarnessConfig(duration_s=None, iterations=10, warmup_iterations=2, warmup_s=0.0),
+    )
     assert np.allclose(m.h2d_ms, 0.1)
     assert list(m.compute_ms) == [float(c) for c in range(3, 13)]  # after the 2 warm-up calls
     assert np.isnan(m.d2h_ms).all()
 
 
-@pytest.mark.parametrize("kw", [dict(duration_s=0.0), dict(duration_s=None, iterations=0),
-                                dict(duration_s=1.0, iterations=5), dict(warmup_iterations=-1)])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(duration_s=0.0),
+        dict(duration_s=None, iterations=0),
+        dict(duration_s=1.0, iterations=5),
+        dict(warmup_iterations=-1),
+    ],
+)
 def test_bad_config_refused(kw: dict) -> None:
     with pytest.raises(ValueError):
         HarnessConfig(**kw)

@@ -70,8 +70,11 @@ def test_cli_reproduce_errors(tmp_path: Path) -> None:
 
     mnx = shutil.which("mnx")
     assert mnx
-    for args, code in ((["reproduce"], 2), (["reproduce", "009"], 2),
-                       (["reproduce", "003", "--all"], 2)):
+    for args, code in (
+        (["reproduce"], 2),
+        (["reproduce", "009"], 2),
+        (["reproduce", "003", "--all"], 2),
+    ):
         proc = subprocess.run([mnx, *args], capture_output=True, text=True)
         assert proc.returncode == code, (args, proc.stderr)
         assert "Traceback" not in proc.stderr

@@ -11,8 +11,11 @@ from bench.records import BenchResults
 
 
 def _row(results: BenchResults, backend: str, precision: str, batch: int | None):  # type: ignore[no-untyped-def]
-    return next(r for r in results.rows
-                if (r.backend, r.precision, r.batch_size) == (backend, precision, batch))
+    return next(
+        r
+        for r in results.rows
+        if (r.backend, r.precision, r.batch_size) == (backend, precision, batch)
+    )
 
 
 def test_rows_measured_for_keras_and_ort(linear_results: BenchResults) -> None:
@@ -43,8 +46,9 @@ def test_accuracy_equals_onnxruntime_and_agrees_with_keras(
 
     net = architectures.get("linear")
     x = preprocess(subset_data.x_test, net.recipe.preprocessing, net.layout)
-    sess = ort.InferenceSession(str(bench_root / "linear" / "model.fp32.onnx"),
-                                providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(
+        str(bench_root / "linear" / "model.fp32.onnx"), providers=["CPUExecutionProvider"]
+    )
     expected = float((sess.run(None, {"input": x})[0].argmax(1) == subset_data.y_test).mean())
     r = _row(linear_results, "ort", "fp32", 1)
     assert r.eval_images == len(subset_data.y_test)
@@ -60,8 +64,9 @@ def test_unavailable_combinations_skipped_with_reasons(linear_results: BenchResu
     assert "mnx export linear --fp16" in (fp16.skipped_reason or "")
     for precision in ("fp32", "fp16"):
         trt = _row(linear_results, "trt", precision, None)
-        assert trt.skipped_reason and ("TensorRT" in trt.skipped_reason
-                                       or "GPU" in trt.skipped_reason)
+        assert trt.skipped_reason and (
+            "TensorRT" in trt.skipped_reason or "GPU" in trt.skipped_reason
+        )
         cuda = _row(linear_results, "ort-cuda", precision, None)
         assert cuda.skipped_reason and cuda.p50_ms is None
     assert linear_results.provenance.cpu is not None
@@ -102,8 +107,9 @@ def test_second_save_does_not_overwrite(linear_results: BenchResults, tmp_path: 
     assert a.json != b.json and a.json.is_file() and b.json.is_file()
 
 
-def test_keras_reference_cached_on_disk(linear_results: BenchResults, bench_root: Path,
-                                        subset_data) -> None:  # type: ignore[no-untyped-def]
+def test_keras_reference_cached_on_disk(
+    linear_results: BenchResults, bench_root: Path, subset_data
+) -> None:  # type: ignore[no-untyped-def]
     cached = list((bench_root / "linear" / "bench_cache").glob("keras_ref.*.npy"))
     refs = [np.load(p) for p in cached]  # one per evaluated image set (other tests use --limit)
     full = [r for r in refs if r.shape == (len(subset_data.y_test), 10)]

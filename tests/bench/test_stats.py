@@ -25,8 +25,13 @@ def test_stats_match_numpy_on_known_array() -> None:
     assert s.min_ms == ms.min() and s.max_ms == ms.max()
     assert s.mean_ms == pytest.approx(ms.mean())
     assert s.std_ms == pytest.approx(ms.std())
-    for q, got in [(50, s.p50_ms), (90, s.p90_ms), (95, s.p95_ms), (99, s.p99_ms),
-                   (99.9, s.p999_ms)]:
+    for q, got in [
+        (50, s.p50_ms),
+        (90, s.p90_ms),
+        (95, s.p95_ms),
+        (99, s.p99_ms),
+        (99.9, s.p999_ms),
+    ]:
         assert got == pytest.approx(np.percentile(ms, q))
     assert s.cov == pytest.approx(ms.std() / ms.mean())
     assert s.total_s == pytest.approx(ms.sum() / 1e3)
@@ -58,11 +63,19 @@ def test_warnings_unstable_fallback_copy_and_enqueue_bound() -> None:
     assert noisy.cov > COV_WARN
     assert any("unstable" in w for w in timing_warnings(noisy))
 
-    fell_back = timing_warnings(steady, None, ["CUDAExecutionProvider", "CPUExecutionProvider"],
-                                ["CPUExecutionProvider"])
+    fell_back = timing_warnings(
+        steady, None, ["CUDAExecutionProvider", "CPUExecutionProvider"], ["CPUExecutionProvider"]
+    )
     assert any("fell back to CPU" in w for w in fell_back)
-    assert timing_warnings(steady, None, ["CUDAExecutionProvider"],
-                           ["CUDAExecutionProvider", "CPUExecutionProvider"]) == []
+    assert (
+        timing_warnings(
+            steady,
+            None,
+            ["CUDAExecutionProvider"],
+            ["CUDAExecutionProvider", "CPUExecutionProvider"],
+        )
+        == []
+    )
 
     copy_bound = timing_warnings(steady, DeviceStats(h2d_ms=0.4, compute_ms=0.3, d2h_ms=0.2))
     assert any("copy-bound" in w for w in copy_bound)

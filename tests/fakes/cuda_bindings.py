@@ -340,9 +340,15 @@ class FakeCuda:
         return (OK,)
 
     def cudaGraphExecDestroy(self, exec_: Any) -> tuple:  # noqa: N802
-        return (OK,) if self.execs.pop(int(exec_), None) is not None else (
-            cudaError_t.cudaErrorInvalidValue,)
+        return (
+            (OK,)
+            if self.execs.pop(int(exec_), None) is not None
+            else (cudaError_t.cudaErrorInvalidValue,)
+        )
 
     def cudaGraphDestroy(self, graph: Any) -> tuple:  # noqa: N802
-        return (OK,) if self.graphs.pop(int(graph), None) is not None else (
-            cudaError_t.cudaErrorInvalidValue,)
+        return (
+            (OK,)
+            if self.graphs.pop(int(graph), None) is not None
+            else (cudaError_t.cudaErrorInvalidValue,)
+        )

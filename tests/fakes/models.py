@@ -18,9 +18,11 @@ def make_linear_onnx(path: Path, seed: int = 0) -> Path:
     w = numpy_helper.from_array(rng.normal(0, 0.05, (784, 10)).astype(np.float32), "w")
     b = numpy_helper.from_array(rng.normal(0, 0.05, (10,)).astype(np.float32), "b")
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["input", "w"], ["mm"], name="dense/matmul"),
-         helper.make_node("Add", ["mm", "b"], ["logits"], name="dense/add"),
-         helper.make_node("Softmax", ["logits"], ["output"], name="softmax", axis=-1)],
+        [
+            helper.make_node("MatMul", ["input", "w"], ["mm"], name="dense/matmul"),
+            helper.make_node("Add", ["mm", "b"], ["logits"], name="dense/add"),
+            helper.make_node("Softmax", ["logits"], ["output"], name="softmax", axis=-1),
+        ],
         "linear",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 784])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 10])],
@@ -45,18 +47,27 @@ def make_variants(net_dir: Path, seed: int = 0) -> None:
 
     net_dir.mkdir(parents=True, exist_ok=True)
     fp32 = make_linear_onnx(net_dir / "model.fp32.onnx", seed)
-    onnx.save(float16.convert_float_to_float16(onnx.load(str(fp32)), keep_io_types=True),
-              str(net_dir / "model.fp16.onnx"))
+    onnx.save(
+        float16.convert_float_to_float16(onnx.load(str(fp32)), keep_io_types=True),
+        str(net_dir / "model.fp16.onnx"),
+    )
 
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
             rng = np.random.default_rng(1)
-            self.batches = iter([{"input": rng.random((8, 784), dtype=np.float32)}
-                                 for _ in range(4)])
+            self.batches = iter(
+                [{"input": rng.random((8, 784), dtype=np.float32)} for _ in range(4)]
+            )
 
         def get_next(self):  # type: ignore[no-untyped-def]
             return next(self.batches, None)
 
-    quantize_static(str(fp32), str(net_dir / "model.int8.onnx"), Reader(),
-                    quant_format=QuantFormat.QDQ, activation_type=QuantType.QInt8,
-                    weight_type=QuantType.QInt8, extra_options={"ActivationSymmetric": True})
+    quantize_static(
+        str(fp32),
+        str(net_dir / "model.int8.onnx"),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+        extra_options={"ActivationSymmetric": True},
+    )

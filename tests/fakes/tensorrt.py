@@ -3,7 +3,7 @@
 `make_tensorrt(version)` returns a module object. The version decides which APIs exist, exactly
 as in shared/docs/tensorrt-<version>-python-names.txt: 10.x has BuilderFlag.FP16/INT8,
 IInt8EntropyCalibrator2, IInt8MinMaxCalibrator and CalibrationAlgoType; 11.x does not.
-tests/toolkit/tensorrt/test_trt_api_names.py checks every public name here against those lists,
+tests/toolkit/engines/test_trt_api_names.py checks every public name here against those lists,
 so this double cannot drift into APIs the real module lacks.
 
 Semantics mirrored closely enough to catch wiring mistakes:
@@ -75,11 +75,25 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         BF16 = 7
         INT64 = 8
 
-    np_types = {DataType.FLOAT: np.float32, DataType.HALF: np.float16, DataType.INT8: np.int8,
-                DataType.INT32: np.int32, DataType.BOOL: np.bool_, DataType.UINT8: np.uint8,
-                DataType.INT64: np.int64}
-    onnx_types = {1: DataType.FLOAT, 10: DataType.HALF, 3: DataType.INT8, 6: DataType.INT32,
-                  7: DataType.INT64, 9: DataType.BOOL, 2: DataType.UINT8, 16: DataType.BF16}
+    np_types = {
+        DataType.FLOAT: np.float32,
+        DataType.HALF: np.float16,
+        DataType.INT8: np.int8,
+        DataType.INT32: np.int32,
+        DataType.BOOL: np.bool_,
+        DataType.UINT8: np.uint8,
+        DataType.INT64: np.int64,
+    }
+    onnx_types = {
+        1: DataType.FLOAT,
+        10: DataType.HALF,
+        3: DataType.INT8,
+        6: DataType.INT32,
+        7: DataType.INT64,
+        9: DataType.BOOL,
+        2: DataType.UINT8,
+        16: DataType.BF16,
+    }
 
     def nptype(trt_type: Any) -> Any:
         return np_types[DataType(int(trt_type))]
@@ -308,7 +322,7 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         def create_timing_cache(self, serialized_timing_cache: Any) -> ITimingCache:
             raw = bytes(serialized_timing_cache)
             if raw.startswith(_CACHE_MAGIC):
-                blob = json.loads(raw[len(_CACHE_MAGIC):])
+                blob = json.loads(raw[len(_CACHE_MAGIC) :])
                 return ITimingCache(dict(blob["entries"]), blob["tag"])
             return ITimingCache({}, device_tag)  # empty or unreadable: a fresh cache
 
@@ -383,30 +397,38 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         if not network._onnx:
             raise _BuildError("Network must have at least one output (nothing was parsed)")
         strongly = network._strongly_typed
-        if strongly and config._flags & {int(getattr(BuilderFlag, "FP16", -1)),
-                                          int(getattr(BuilderFlag, "INT8", -1))}:
-            raise _BuildError("precision builder flags are not allowed with a strongly typed "
-                              "network")
+        if strongly and config._flags & {
+            int(getattr(BuilderFlag, "FP16", -1)),
+            int(getattr(BuilderFlag, "INT8", -1)),
+        }:
+            raise _BuildError(
+                "precision builder flags are not allowed with a strongly typed network"
+            )
         profiles = []
         for t in network._inputs:
             if -1 in t.shape and not config._profiles:
-                raise _BuildError(f"Network has dynamic or shape inputs, but no "
-                                  f"optimization profile has been defined (input {t.name})")
+                raise _BuildError(
+                    f"Network has dynamic or shape inputs, but no "
+                    f"optimization profile has been defined (input {t.name})"
+                )
             for p in config._profiles:
                 shapes = p._shapes.get(t.name)
                 if shapes is None:
-                    raise _BuildError(f"optimization profile is missing values for input "
-                                      f"'{t.name}'")
+                    raise _BuildError(
+                        f"optimization profile is missing values for input '{t.name}'"
+                    )
                 for s in shapes:
                     if len(s) != len(t.shape) or any(
                         d != -1 and d != v for d, v in zip(t.shape, s, strict=True)
                     ):
-                        raise _BuildError(f"profile shape {s} does not match input '{t.name}' "
-                                          f"of shape {t.shape}")
+                        raise _BuildError(
+                            f"profile shape {s} does not match input '{t.name}' of shape {t.shape}"
+                        )
             if config._profiles:
                 profiles.append([list(s) for s in config._profiles[0]._shapes[t.name]])
         unknown = set().union(*(p._shapes for p in config._profiles)) - {
-            t.name for t in network._inputs}
+            t.name for t in network._inputs
+        }
         if unknown:
             raise _BuildError(f"profile names unknown inputs {sorted(unknown)}")
         int8_flag = legacy and int(BuilderFlag.INT8) in config._flags
@@ -414,12 +436,19 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         calibrated = False
         if int8_flag and not network._qdq:
             if config._calibrator is None:
-                raise _BuildError("Calibration failure occurred with no scaling factors "
-                                  "detected (INT8 without calibrator or Q/DQ)")
+                raise _BuildError(
+                    "Calibration failure occurred with no scaling factors "
+                    "detected (INT8 without calibrator or Q/DQ)"
+                )
             _calibrate(network, config)
             calibrated = True
-        precision = ("int8" if network._qdq or int8_flag
-                     else "fp16" if fp16_flag or _is_fp16(network._onnx) else "fp32")
+        precision = (
+            "int8"
+            if network._qdq or int8_flag
+            else "fp16"
+            if fp16_flag or _is_fp16(network._onnx)
+            else "fp32"
+        )
         _touch_timing_cache(network, config, precision)
         return {
             "version": version,
@@ -435,8 +464,9 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
     def _is_fp16(onnx_bytes: bytes) -> bool:
         import onnx
 
-        return any(i.data_type == 10 for i in onnx.load_model_from_string(onnx_bytes)
-                   .graph.initializer)
+        return any(
+            i.data_type == 10 for i in onnx.load_model_from_string(onnx_bytes).graph.initializer
+        )
 
     def _touch_timing_cache(net: INetworkDefinition, config: IBuilderConfig, mode: str) -> None:
         cache = config._cache
@@ -468,8 +498,10 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         shape = profile._shapes[inp.name][1]
         batch = calib.get_batch_size()
         if batch != shape[0]:
-            raise _BuildError(f"calibrator batch size {batch} differs from the calibration "
-                              f"profile's batch {shape[0]}")
+            raise _BuildError(
+                f"calibrator batch size {batch} differs from the calibration "
+                f"profile's batch {shape[0]}"
+            )
         nbytes = int(np.prod(shape)) * 4
         amax = 0.0
         while True:
@@ -477,12 +509,14 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
             if ptrs is None:
                 break
             if len(ptrs) != len(network._inputs):
-                raise _BuildError(f"get_batch returned {len(ptrs)} pointers for "
-                                  f"{len(network._inputs)} inputs")
+                raise _BuildError(
+                    f"get_batch returned {len(ptrs)} pointers for {len(network._inputs)} inputs"
+                )
             view = cuda.device_view(int(ptrs[0]), nbytes)
             if view is None:
-                raise _BuildError(f"calibration batch pointer {ptrs[0]:#x} is not device memory "
-                                  f"of {nbytes} bytes")
+                raise _BuildError(
+                    f"calibration batch pointer {ptrs[0]:#x} is not device memory of {nbytes} bytes"
+                )
             amax = max(amax, float(np.abs(view.view(np.float32)).max()))
             stats.calibration_batches += 1
         if stats.calibration_batches == 0:
@@ -521,9 +555,9 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         def __init__(self, header: dict[str, Any], onnx_bytes: bytes) -> None:
             self._header = header
             self._onnx = onnx_bytes
-            self._io = [(n, list(s), DataType(d), TensorIOMode.INPUT) for n, s, d in
-                        header["inputs"]] + [(n, list(s), DataType(d), TensorIOMode.OUTPUT)
-                                             for n, s, d in header["outputs"]]
+            self._io = [
+                (n, list(s), DataType(d), TensorIOMode.INPUT) for n, s, d in header["inputs"]
+            ] + [(n, list(s), DataType(d), TensorIOMode.OUTPUT) for n, s, d in header["outputs"]]
             self._session: Any = None
 
         def _find(self, name: str) -> Any:
@@ -608,8 +642,10 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
                 nbytes = int(np.prod(shape)) * np.dtype(np_types[dtype]).itemsize
                 view = cuda.device_view(self._addresses.get(name, 0), nbytes)
                 if view is None:
-                    stats.errors.append(f"execute_async_v3: '{name}' needs {nbytes} bytes of "
-                                        "device memory at its address")
+                    stats.errors.append(
+                        f"execute_async_v3: '{name}' needs {nbytes} bytes of "
+                        "device memory at its address"
+                    )
                     return False
                 views[name] = view.view(np_types[dtype]).reshape(shape)
             stats.enqueues += 1
@@ -621,8 +657,9 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
 
             engine = self.engine
             if engine._session is None:
-                engine._session = ort.InferenceSession(engine._onnx,
-                                                       providers=["CPUExecutionProvider"])
+                engine._session = ort.InferenceSession(
+                    engine._onnx, providers=["CPUExecutionProvider"]
+                )
             ins = [t[0] for t in engine._io if t[3] == TensorIOMode.INPUT]
             outs = [t[0] for t in engine._io if t[3] == TensorIOMode.OUTPUT]
             results = engine._session.run(outs, {n: views[n].copy() for n in ins})
@@ -638,20 +675,40 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
             if not raw.startswith(_PLAN_MAGIC):
                 _error(self._logger, "Serialization assertion failed: magic tag mismatch")
                 return None
-            (n,) = struct.unpack("<I", raw[len(_PLAN_MAGIC):len(_PLAN_MAGIC) + 4])
+            (n,) = struct.unpack("<I", raw[len(_PLAN_MAGIC) : len(_PLAN_MAGIC) + 4])
             start = len(_PLAN_MAGIC) + 4
-            header = json.loads(raw[start:start + n])
+            header = json.loads(raw[start : start + n])
             if header["version"] != version:
-                _error(self._logger, f"The engine plan file is not compatible with this version "
-                       f"of TensorRT, expecting library version {version} got "
-                       f"{header['version']}")
+                _error(
+                    self._logger,
+                    f"The engine plan file is not compatible with this version "
+                    f"of TensorRT, expecting library version {version} got "
+                    f"{header['version']}",
+                )
                 return None
-            return ICudaEngine(header, raw[start + n:])
+            return ICudaEngine(header, raw[start + n :])
 
-    for obj in (DataType, TensorIOMode, MemoryPoolType, NetworkDefinitionCreationFlag,
-                BuilderFlag, ILogger, Logger, IHostMemory, ITensor, INetworkDefinition,
-                ParserError, OnnxParser, IOptimizationProfile, ITimingCache, IBuilderConfig,
-                Builder, ICudaEngine, IExecutionContext, Runtime):
+    for obj in (
+        DataType,
+        TensorIOMode,
+        MemoryPoolType,
+        NetworkDefinitionCreationFlag,
+        BuilderFlag,
+        ILogger,
+        Logger,
+        IHostMemory,
+        ITensor,
+        INetworkDefinition,
+        ParserError,
+        OnnxParser,
+        IOptimizationProfile,
+        ITimingCache,
+        IBuilderConfig,
+        Builder,
+        ICudaEngine,
+        IExecutionContext,
+        Runtime,
+    ):
         setattr(m, obj.__name__, obj)
     m.nptype = nptype  # type: ignore[attr-defined]
     m.float32 = DataType.FLOAT  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""The same checks as tests/toolkit/tensorrt, against real TensorRT, CUDA and onnxruntime-gpu.
+"""The same checks as tests/toolkit/engines, against real TensorRT, CUDA and onnxruntime-gpu.
 
 Run with `MNX_REQUIRE_GPU=1 pytest -m "gpu or tensorrt" tests/gpu` (tox -e gpu). Without a GPU
 they skip with the reason; with MNX_REQUIRE_GPU=1 a skip is a failure (tests/gpu/conftest.py).
@@ -44,8 +44,9 @@ def test_engines_build_and_match_onnx_runtime(tensorrt_module, gpu, copy_trained
     assert {r.precision for r in records} == {"fp32", "fp16", "int8"}
     assert all(r.gpu_name == gpu.name for r in records)
     x = _x(64)
-    ref = ort.InferenceSession(str(net_dir / "model.fp32.onnx"),
-                               providers=["CPUExecutionProvider"]).run(["output"], {"input": x})[0]
+    ref = ort.InferenceSession(
+        str(net_dir / "model.fp32.onnx"), providers=["CPUExecutionProvider"]
+    ).run(["output"], {"input": x})[0]
     for r in records:
         for graph in (False, True):
             with TrtRunner(r.engine_path, use_cuda_graph=graph) as runner:
@@ -62,14 +63,18 @@ def test_engines_build_and_match_onnx_runtime(tensorrt_module, gpu, copy_trained
 
 
 @pytest.mark.tensorrt
-def test_builder_flags_route_matches_the_installed_tensorrt(tensorrt_module, gpu,  # type: ignore[no-untyped-def]
-                                                            copy_trained: Path) -> None:
+def test_builder_flags_route_matches_the_installed_tensorrt(
+    tensorrt_module,
+    gpu,  # type: ignore[no-untyped-def]
+    copy_trained: Path,
+) -> None:
     from toolkit.errors import UsageError
     from toolkit.export.tensorrt import EngineOptions, build_engines
 
     _models(copy_trained)
-    opts = EngineOptions(route="builder-flags", calibration_images=256, calibration_batch=32,
-                         max_batch=64)
+    opts = EngineOptions(
+        route="builder-flags", calibration_images=256, calibration_batch=32, max_batch=64
+    )
     if hasattr(tensorrt_module.BuilderFlag, "FP16"):
         records = build_engines(NAME, copy_trained, opts)
         assert len(records) == 3

@@ -39,8 +39,7 @@ def test_interrupted_training_resumes_from_checkpoint(tmp_path: Path, subset_dat
     root = tmp_path / "art"
     config = TrainConfig(epochs=3, limit=600, seed=0)
     with pytest.raises(KeyboardInterrupt):
-        train("m31_k3", config, root, data=subset_data, verbose=0,
-              callbacks=[_interrupt_after(2)])
+        train("m31_k3", config, root, data=subset_data, verbose=0, callbacks=[_interrupt_after(2)])
     net_dir = root / "m31_k3"
     assert not (net_dir / "model.keras").exists()  # nothing a later command would trust
     assert (net_dir / CHECKPOINT_DIR / "state.json").exists()
@@ -56,11 +55,23 @@ def test_interrupted_training_resumes_from_checkpoint(tmp_path: Path, subset_dat
 def test_checkpoint_of_other_options_is_not_resumed(tmp_path: Path, subset_data) -> None:  # type: ignore[no-untyped-def]
     root = tmp_path / "art"
     with pytest.raises(KeyboardInterrupt):
-        train("linear", TrainConfig(epochs=3, limit=500, seed=0), root, data=subset_data,
-              verbose=0, callbacks=[_interrupt_after(2)])
+        train(
+            "linear",
+            TrainConfig(epochs=3, limit=500, seed=0),
+            root,
+            data=subset_data,
+            verbose=0,
+            callbacks=[_interrupt_after(2)],
+        )
     counter = _epoch_counter()
-    train("linear", TrainConfig(epochs=3, limit=500, seed=1), root, data=subset_data, verbose=0,
-          callbacks=[counter])
+    train(
+        "linear",
+        TrainConfig(epochs=3, limit=500, seed=1),
+        root,
+        data=subset_data,
+        verbose=0,
+        callbacks=[counter],
+    )
     assert counter.epochs == [0, 1, 2]  # another seed: started over
 
 
@@ -68,8 +79,7 @@ def test_resume_false_starts_over(tmp_path: Path, subset_data) -> None:  # type:
     root = tmp_path / "art"
     config = TrainConfig(epochs=2, limit=500, seed=0)
     with pytest.raises(KeyboardInterrupt):
-        train("linear", config, root, data=subset_data, verbose=0,
-              callbacks=[_interrupt_after(1)])
+        train("linear", config, root, data=subset_data, verbose=0, callbacks=[_interrupt_after(1)])
     counter = _epoch_counter()
     train("linear", config, root, data=subset_data, verbose=0, callbacks=[counter], resume=False)
     assert counter.epochs == [0, 1]

@@ -23,9 +23,11 @@ def _batch_sizes(value: str) -> list[int]:
         try:
             out.append(int(v))
         except ValueError:
-            raise UsageError(f"Batch size '{v}' is not a whole number",
-                             expected="comma-separated whole numbers from 1 to 65536",
-                             fix="pass e.g. --batch-sizes 1,32,256") from None
+            raise UsageError(
+                f"Batch size '{v}' is not a whole number",
+                expected="comma-separated whole numbers from 1 to 65536",
+                fix="pass e.g. --batch-sizes 1,32,256",
+            ) from None
     return out
 
 
@@ -37,9 +39,11 @@ def _warmup(value: str) -> tuple[int, float]:
             return 0, float(v[:-1])
         return int(v), 0.0
     except ValueError:
-        raise UsageError(f"Warm-up '{value}' is neither a count nor seconds",
-                         expected="a whole number of calls (10) or seconds with an s (0.2s)",
-                         fix="pass e.g. --warmup 10 or --warmup 0.2s") from None
+        raise UsageError(
+            f"Warm-up '{value}' is neither a count nor seconds",
+            expected="a whole number of calls (10) or seconds with an s (0.2s)",
+            fix="pass e.g. --warmup 10 or --warmup 0.2s",
+        ) from None
 
 
 def _render(results: object, saved: object | None = None) -> None:
@@ -47,36 +51,86 @@ def _render(results: object, saved: object | None = None) -> None:
 
     render_terminal(results)  # type: ignore[arg-type]
     if saved is not None:
-        click.echo(f"Saved {saved.json} (+ .csv, .md, latest.json"  # type: ignore[attr-defined]
-                   f"{', plots' if saved.plots else ''})")  # type: ignore[attr-defined]
+        click.echo(
+            f"Saved {saved.json} (+ .csv, .md, latest.json"  # type: ignore[attr-defined]
+            f"{', plots' if saved.plots else ''})"
+        )  # type: ignore[attr-defined]
 
 
 @click.command("bench")
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every trained network in the artifacts dir.")
-@click.option("--backend", default=BACKENDS, show_default=True,
-              help="Comma-separated backends: keras, ort, ort-cuda, trt.")
-@click.option("--precision", default=PRECISIONS, show_default=True,
-              help="Comma-separated precisions (Keras runs fp32 only).")
-@click.option("--batch-sizes", default="1,32,256", show_default=True,
-              help="Comma-separated batch sizes (1..65536).")
-@click.option("--duration", type=float, default=None,
-              help="Seconds of timed calls per combination [default: 2].")
-@click.option("--iterations", type=int, default=None,
-              help="Timed calls per combination (instead of --duration).")
-@click.option("--warmup", default="0.2s", show_default=True,
-              help="Untimed calls before timing: a count (10) or seconds (0.2s).")
-@click.option("--threads", type=int, default=None,
-              help="ONNX Runtime intra-op threads [default: the runtime's].")
-@click.option("--limit", type=int, default=None,
-              help="Evaluate accuracy on the first N test images only [default: all 10,000].")
-@click.option("--keras-mode", default="predict_on_batch", show_default=True,
-              help="Timed Keras call: predict_on_batch, or function (compiled tf.function).")
+@click.option(
+    "--backend",
+    default=BACKENDS,
+    show_default=True,
+    help="Comma-separated backends: keras, ort, ort-cuda, trt.",
+)
+@click.option(
+    "--precision",
+    default=PRECISIONS,
+    show_default=True,
+    help="Comma-separated precisions (Keras runs fp32 only).",
+)
+@click.option(
+    "--batch-sizes",
+    default="1,32,256",
+    show_default=True,
+    help="Comma-separated batch sizes (1..65536).",
+)
+@click.option(
+    "--duration",
+    type=float,
+    default=None,
+    help="Seconds of timed calls per combination [default: 2].",
+)
+@click.option(
+    "--iterations",
+    type=int,
+    default=None,
+    help="Timed calls per combination (instead of --duration).",
+)
+@click.option(
+    "--warmup",
+    default="0.2s",
+    show_default=True,
+    help="Untimed calls before timing: a count (10) or seconds (0.2s).",
+)
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="ONNX Runtime intra-op threads [default: the runtime's].",
+)
+@click.option(
+    "--limit",
+    type=int,
+    default=None,
+    help="Evaluate accuracy on the first N test images only [default: all 10,000].",
+)
+@click.option(
+    "--keras-mode",
+    default="predict_on_batch",
+    show_default=True,
+    help="Timed Keras call: predict_on_batch, or function (compiled tf.function).",
+)
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
 @click.pass_obj
-def bench_cmd(obj: object, names: tuple[str, ...], all_: bool, backend: str, precision: str,
-              batch_sizes: str, duration: float | None, iterations: int | None, warmup: str,
-              threads: int | None, limit: int | None, keras_mode: str, no_save: bool) -> None:
+def bench_cmd(
+    obj: object,
+    names: tuple[str, ...],
+    all_: bool,
+    backend: str,
+    precision: str,
+    batch_sizes: str,
+    duration: float | None,
+    iterations: int | None,
+    warmup: str,
+    threads: int | None,
+    limit: int | None,
+    keras_mode: str,
+    no_save: bool,
+) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
     Rows that cannot run here (no GPU, TensorRT absent, not exported) appear with the reason.
@@ -93,26 +147,43 @@ def bench_cmd(obj: object, names: tuple[str, ...], all_: bool, backend: str, pre
 
     root: Path = obj.artifacts  # type: ignore[attr-defined]
     if duration is not None and iterations is not None:
-        raise UsageError("--duration and --iterations were both given",
-                         expected="one of them", fix="drop one of the two options")
+        raise UsageError(
+            "--duration and --iterations were both given",
+            expected="one of them",
+            fix="drop one of the two options",
+        )
     if all_ and names:
-        raise UsageError("Network names were given together with --all",
-                         expected="names or --all", fix="drop --all or the names")
+        raise UsageError(
+            "Network names were given together with --all",
+            expected="names or --all",
+            fix="drop --all or the names",
+        )
     selected = list(names)
     if all_:
         selected = trained_networks(root)
         if not selected:
             from toolkit.errors import MissingArtifactError
 
-            raise MissingArtifactError(f"No trained network in '{root}'",
-                                       expected="at least one model.keras under it",
-                                       fix="run `mnx train NAME` (or `mnx pipeline --quick`)")
+            raise MissingArtifactError(
+                f"No trained network in '{root}'",
+                expected="at least one model.keras under it",
+                fix="run `mnx train NAME` (or `mnx pipeline --quick`)",
+            )
     warm_n, warm_s = _warmup(warmup)
     results = run_bench(
-        selected, _csv(backend), _csv(precision), _batch_sizes(batch_sizes),
+        selected,
+        _csv(backend),
+        _csv(precision),
+        _batch_sizes(batch_sizes),
         duration_s=None if iterations is not None else (2.0 if duration is None else duration),
-        iterations=iterations, warmup=warm_n, warmup_s=warm_s, threads=threads, root=root,
-        eval_limit=limit, progress=sys.stderr.isatty(), keras_mode=keras_mode,
+        iterations=iterations,
+        warmup=warm_n,
+        warmup_s=warm_s,
+        threads=threads,
+        root=root,
+        eval_limit=limit,
+        progress=sys.stderr.isatty(),
+        keras_mode=keras_mode,
     )
     _render(results, None if no_save else save(results, root))
 
@@ -147,10 +218,20 @@ def report_cmd(obj: object, results_file: str | None, no_plots: bool) -> None:
 @click.command("compare")
 @click.argument("baseline", type=click.Path(dir_okay=False))
 @click.argument("candidate", type=click.Path(dir_okay=False))
-@click.option("--threshold", type=float, default=5.0, show_default=True,
-              help="Flag rows whose p50 rose or images/s fell by more than this many percent.")
-@click.option("--accuracy-drop", type=float, default=0.1, show_default=True,
-              help="Flag rows whose accuracy fell by more than this many percentage points.")
+@click.option(
+    "--threshold",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Flag rows whose p50 rose or images/s fell by more than this many percent.",
+)
+@click.option(
+    "--accuracy-drop",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Flag rows whose accuracy fell by more than this many percentage points.",
+)
 def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: float) -> None:
     """Relative change from BASELINE to CANDIDATE per matching row; exit status 1 when any row
     regressed past the thresholds (use it as a CI gate), 0 otherwise.
@@ -164,11 +245,17 @@ def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: 
     from bench.records import BenchResults
 
     if not threshold > 0 or accuracy_drop < 0:
-        raise UsageError(f"Bad thresholds (--threshold {threshold}, --accuracy-drop "
-                         f"{accuracy_drop})", expected="--threshold > 0 and --accuracy-drop >= 0",
-                         fix="e.g. --threshold 5 --accuracy-drop 0.1")
-    cmp = compare(BenchResults.load(Path(baseline)), BenchResults.load(Path(candidate)),
-                  threshold, accuracy_drop)
+        raise UsageError(
+            f"Bad thresholds (--threshold {threshold}, --accuracy-drop {accuracy_drop})",
+            expected="--threshold > 0 and --accuracy-drop >= 0",
+            fix="e.g. --threshold 5 --accuracy-drop 0.1",
+        )
+    cmp = compare(
+        BenchResults.load(Path(baseline)),
+        BenchResults.load(Path(candidate)),
+        threshold,
+        accuracy_drop,
+    )
     render(cmp)
     if cmp.regressed:  # exit status 1 through the CLI's error path: a CI gate fails the job
         raise RegressionError(cmp)
@@ -176,16 +263,30 @@ def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: 
 
 @click.command("pipeline")
 @click.argument("names", nargs=-1)
-@click.option("--quick", is_flag=True,
-              help="2 epochs on 10,000 images and a 0.5 s bench per combination (minutes on CPU).")
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="2 epochs on 10,000 images and a 0.5 s bench per combination (minutes on CPU).",
+)
 @click.option("--backend", default=BACKENDS, show_default=True, help="Backends to bench.")
 @click.option("--batch-sizes", default="1,32,256", show_default=True, help="Batch sizes to bench.")
-@click.option("--duration", type=float, default=None,
-              help="Seconds per bench combination [default: 0.5 with --quick, else 2].")
+@click.option(
+    "--duration",
+    type=float,
+    default=None,
+    help="Seconds per bench combination [default: 0.5 with --quick, else 2].",
+)
 @click.option("--threads", type=int, default=None, help="ONNX Runtime intra-op threads.")
 @click.pass_obj
-def pipeline_cmd(obj: object, names: tuple[str, ...], quick: bool, backend: str, batch_sizes: str,
-                 duration: float | None, threads: int | None) -> None:
+def pipeline_cmd(
+    obj: object,
+    names: tuple[str, ...],
+    quick: bool,
+    backend: str,
+    batch_sizes: str,
+    duration: float | None,
+    threads: int | None,
+) -> None:
     """Train -> export (ONNX FP32/FP16/INT8, TensorRT where it runs) -> bench, skipping steps whose
     artifacts are current; ends with the comparison table. Default network: m31_k3.
 
@@ -200,16 +301,26 @@ def pipeline_cmd(obj: object, names: tuple[str, ...], quick: bool, backend: str,
     from bench.variants import check_batch_sizes, parse_backends
 
     if duration is not None and not duration > 0:
-        raise UsageError(f"Duration {duration} s is not positive",
-                         expected="a duration in seconds > 0", fix="pass e.g. --duration 1")
-    options = PipelineOptions(quick=quick, backends=parse_backends(_csv(backend)),
-                              batch_sizes=check_batch_sizes(_batch_sizes(batch_sizes)),
-                              duration_s=duration, threads=threads)
+        raise UsageError(
+            f"Duration {duration} s is not positive",
+            expected="a duration in seconds > 0",
+            fix="pass e.g. --duration 1",
+        )
+    options = PipelineOptions(
+        quick=quick,
+        backends=parse_backends(_csv(backend)),
+        batch_sizes=check_batch_sizes(_batch_sizes(batch_sizes)),
+        duration_s=duration,
+        threads=threads,
+    )
     root: Path = obj.artifacts  # type: ignore[attr-defined]
     out = run_pipeline(list(names), options, root, say=lambda m: click.echo(m, err=True))
     for s in out.steps:
-        click.echo(f"{s.network}: {s.step} {s.status} ({s.seconds:.1f} s)"
-                   f"{f' - {s.detail}' if s.detail else ''}", err=True)
+        click.echo(
+            f"{s.network}: {s.step} {s.status} ({s.seconds:.1f} s)"
+            f"{f' - {s.detail}' if s.detail else ''}",
+            err=True,
+        )
     _render(out.results, save(out.results, root))
 
 

@@ -32,8 +32,13 @@ METHODS = ("entropy", "minmax", "percentile")
     show_default=True,
     help="Training images used for INT8 calibration (1..60000; never test images).",
 )
-@click.option("--calibration-seed", type=int, default=0, show_default=True,
-              help="Seed choosing the calibration images.")
+@click.option(
+    "--calibration-seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed choosing the calibration images.",
+)
 @click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset (13..18).")
 @click.option(
     "--trt/--no-trt",
@@ -50,16 +55,41 @@ METHODS = ("entropy", "minmax", "percentile")
     "(TensorRT 10 and 11). builder-flags: FP16 flag and INT8 calibrator on the FP32 ONNX "
     "(only where the installed TensorRT still has them, i.e. 10.x).",
 )
-@click.option("--trt-calibrator", default="entropy", show_default=True,
-              metavar="entropy|minmax", help="INT8 calibrator of the builder-flags route.")
-@click.option("--min-batch", type=int, default=1, show_default=True,
-              help="TensorRT optimization profile: smallest batch.")
-@click.option("--opt-batch", type=int, default=32, show_default=True,
-              help="TensorRT optimization profile: batch the kernels are tuned for.")
-@click.option("--max-batch", type=int, default=256, show_default=True,
-              help="TensorRT optimization profile: largest batch.")
-@click.option("--workspace-mib", type=int, default=1024, show_default=True,
-              help="TensorRT builder workspace limit (MiB).")
+@click.option(
+    "--trt-calibrator",
+    default="entropy",
+    show_default=True,
+    metavar="entropy|minmax",
+    help="INT8 calibrator of the builder-flags route.",
+)
+@click.option(
+    "--min-batch",
+    type=int,
+    default=1,
+    show_default=True,
+    help="TensorRT optimization profile: smallest batch.",
+)
+@click.option(
+    "--opt-batch",
+    type=int,
+    default=32,
+    show_default=True,
+    help="TensorRT optimization profile: batch the kernels are tuned for.",
+)
+@click.option(
+    "--max-batch",
+    type=int,
+    default=256,
+    show_default=True,
+    help="TensorRT optimization profile: largest batch.",
+)
+@click.option(
+    "--workspace-mib",
+    type=int,
+    default=1024,
+    show_default=True,
+    help="TensorRT builder workspace limit (MiB).",
+)
 @click.option("--rebuild", is_flag=True, help="Rebuild TensorRT engines even when current.")
 @click.pass_context
 def export_cmd(
@@ -94,8 +124,12 @@ def export_cmd(
     from toolkit.export.tensorrt import EngineOptions
 
     engine = {
-        "route": route, "calibrator": trt_calibrator, "min_batch": min_batch,
-        "opt_batch": opt_batch, "max_batch": max_batch, "workspace_mib": workspace_mib,
+        "route": route,
+        "calibrator": trt_calibrator,
+        "min_batch": min_batch,
+        "opt_batch": opt_batch,
+        "max_batch": max_batch,
+        "workspace_mib": workspace_mib,
         "rebuild": rebuild,
     }
     EngineOptions(**engine)  # type: ignore[arg-type]  # bad values fail now, TensorRT or not
@@ -114,8 +148,9 @@ def export_cmd(
 
     console = Console(stderr=True)
     with console.status(f"Exporting {name}") as status:
-        report = export(name, options, ctx.obj.artifacts,
-                        progress=lambda msg: status.update(f"{name}: {msg}"))
+        report = export(
+            name, options, ctx.obj.artifacts, progress=lambda msg: status.update(f"{name}: {msg}")
+        )
     render(report)
 
 
@@ -134,26 +169,42 @@ def render(report: Any) -> None:
 
     images = next((v.images for v in report.variants if v.images), None)
     table = Table(title=f"{report.name}: ONNX export, vs Keras on {images or '?'} test images")
-    for col in ("variant", "size", "params", "accuracy", "agreement", "max |diff|", "export s",
-                "status"):
-        table.add_column(col, justify="left" if col in ("variant", "status") else "right",
-                         no_wrap=True)
+    for col in (
+        "variant",
+        "size",
+        "params",
+        "accuracy",
+        "agreement",
+        "max |diff|",
+        "export s",
+        "status",
+    ):
+        table.add_column(
+            col, justify="left" if col in ("variant", "status") else "right", no_wrap=True
+        )
     keras_acc = next((v.keras_accuracy for v in report.variants if v.keras_accuracy), None)
     if keras_acc is not None:
         table.add_row("keras", "", "", f"{keras_acc:.2%}", "", "", "", "reference")
     for v in report.variants:
         table.add_row(
-            v.variant, _size(v.bytes), _fmt(v.params, ","),
-            _fmt(v.accuracy, ".2%"), _fmt(v.agreement, ".2%"), _fmt(v.max_abs_diff, ".2e"),
-            _fmt(v.export_seconds, ".2f"), v.status + (" (!)" if v.warnings else ""),
+            v.variant,
+            _size(v.bytes),
+            _fmt(v.params, ","),
+            _fmt(v.accuracy, ".2%"),
+            _fmt(v.agreement, ".2%"),
+            _fmt(v.max_abs_diff, ".2e"),
+            _fmt(v.export_seconds, ".2f"),
+            v.status + (" (!)" if v.warnings else ""),
         )
     # markup off: notes such as "pip install 'mnx[tensorrt]'" contain brackets.
     console = Console(markup=False, highlight=False)
     console.width = max(console.width, 100)  # pipes report 80 columns; the table needs ~90
     console.print(table)
     if report.variants:
-        console.print(f"Files: {report.variants[0].path.parent}/model.<variant>.onnx "
-                      f"(data: {report.data_source})")
+        console.print(
+            f"Files: {report.variants[0].path.parent}/model.<variant>.onnx "
+            f"(data: {report.data_source})"
+        )
     if report.calibration:
         console.print(f"INT8 calibration: {report.calibration} (calibration.json)")
     for w in report.warnings:

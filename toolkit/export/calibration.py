@@ -48,8 +48,11 @@ class CalibrationMethod(str, Enum):
     def ort(self) -> Any:
         from onnxruntime.quantization import CalibrationMethod as OrtMethod
 
-        return {"entropy": OrtMethod.Entropy, "minmax": OrtMethod.MinMax,
-                "percentile": OrtMethod.Percentile}[self.value]
+        return {
+            "entropy": OrtMethod.Entropy,
+            "minmax": OrtMethod.MinMax,
+            "percentile": OrtMethod.Percentile,
+        }[self.value]
 
 
 def check_samples(samples: int) -> int:
@@ -181,7 +184,11 @@ def calibrate(
     ranges = compute_ranges(fp32_path, x_calib, method)
     write_json_atomic(
         cache_path,
-        {"key": asdict(key), "tensors": len(list(ranges.keys())), "ranges": _ranges_to_json(ranges)},
+        {
+            "key": asdict(key),
+            "tensors": len(list(ranges.keys())),
+            "ranges": _ranges_to_json(ranges),
+        },
     )
     return ranges, False
 

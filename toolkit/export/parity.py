@@ -53,7 +53,9 @@ def keras_reference(model: Any, x: np.ndarray, key: tuple[str, str]) -> np.ndarr
     """Softmax outputs of the Keras model on `x` (cached per key)."""
     if key not in _REFERENCE:
         # predict_on_batch: model.predict adds ~50 ms of per-call overhead and a progress bar.
-        outs = [np.asarray(model.predict_on_batch(x[i : i + BATCH])) for i in range(0, len(x), BATCH)]
+        outs = [
+            np.asarray(model.predict_on_batch(x[i : i + BATCH])) for i in range(0, len(x), BATCH)
+        ]
         _REFERENCE[key] = np.concatenate(outs).astype(np.float32)
     return _REFERENCE[key]
 
@@ -80,7 +82,10 @@ def onnx_outputs(path: Path, x: np.ndarray, *, exact_qdq: bool = False) -> np.nd
             expected="a model ONNX Runtime can run",
             fix="re-run with --debug and report the output",
         ) from exc
-    outs = [session.run([OUTPUT_NAME], {INPUT_NAME: x[i : i + BATCH]})[0] for i in range(0, len(x), BATCH)]
+    outs = [
+        session.run([OUTPUT_NAME], {INPUT_NAME: x[i : i + BATCH]})[0]
+        for i in range(0, len(x), BATCH)
+    ]
     return np.concatenate(outs).astype(np.float32)
 
 

@@ -219,8 +219,9 @@ def export(
     versions = _versions()
     reports: list[VariantReport] = []
 
-    def make(variant: str, path: Path, source: Path, opts: dict[str, Any],
-             build: Callable[[], None]) -> None:
+    def make(
+        variant: str, path: Path, source: Path, opts: dict[str, Any], build: Callable[[], None]
+    ) -> None:
         if is_current(net_dir, path.name, source=source, options=opts):
             say(f"{variant}: current, skipped")
             reports.append(_report_from_record(variant, path, "current"))
@@ -232,9 +233,19 @@ def export(
         say(f"{variant}: checking against Keras on {len(data.y_test)} test images")
         parity, warnings = src.check(variant, path, fp32_atol)
         record_artifact(
-            net_dir, path.name, source=source, options=opts, versions=versions,
-            extra={"export": {"parity": asdict(parity), "params": int(src.model.count_params()),
-                              "export_seconds": round(seconds, 3), "warnings": warnings}},
+            net_dir,
+            path.name,
+            source=source,
+            options=opts,
+            versions=versions,
+            extra={
+                "export": {
+                    "parity": asdict(parity),
+                    "params": int(src.model.count_params()),
+                    "export_seconds": round(seconds, 3),
+                    "warnings": warnings,
+                }
+            },
         )
         reports.append(_report_from_record(variant, path, "exported"))
 
@@ -243,8 +254,13 @@ def export(
 
     fp32 = net_dir / FP32_FILE
     base = {"data_sha256": data.sha256}
-    make("fp32", fp32, keras_path, {**base, "opset": options.opset},
-         lambda: onnx_mod.onnx_from_keras(keras_path, fp32, options.opset, model=src.model))
+    make(
+        "fp32",
+        fp32,
+        keras_path,
+        {**base, "opset": options.opset},
+        lambda: onnx_mod.onnx_from_keras(keras_path, fp32, options.opset, model=src.model),
+    )
     if options.fp16:
         fp16 = net_dir / FP16_FILE
         make("fp16", fp16, fp32, base, lambda: precision.fp16_from_onnx(fp32, fp16))
@@ -252,8 +268,9 @@ def export(
     calibration: str | None = None
     if options.int8:
         with tempfile.TemporaryDirectory(prefix="mnx-int8-") as tmp:
-            calibration = _export_int8(options, src, net_dir, fp32, Path(tmp), base, make, say,
-                                       versions)
+            calibration = _export_int8(
+                options, src, net_dir, fp32, Path(tmp), base, make, say, versions
+            )
 
     engines, trt_note = _tensorrt(name, net_dir.parent, options, say)
     return ExportReport(
@@ -268,8 +285,15 @@ def export(
 
 
 def _export_int8(
-    options: ExportOptions, src: _Source, net_dir: Path, fp32: Path, tmp: Path,
-    base: dict[str, Any], make: Callable[..., None], say: Progress, versions: dict[str, str],
+    options: ExportOptions,
+    src: _Source,
+    net_dir: Path,
+    fp32: Path,
+    tmp: Path,
+    base: dict[str, Any],
+    make: Callable[..., None],
+    say: Progress,
+    versions: dict[str, str],
 ) -> str | None:
     """Both INT8 encodings from one calibration; returns "computed", "reused" or None (current)."""
     import onnxruntime
@@ -278,8 +302,11 @@ def _export_int8(
 
     method = options.calibration_method
     key = CalibrationKey(
-        fp32_sha256=_sha(fp32), method=method.value, samples=options.calibration_samples,
-        seed=options.calibration_seed, data_sha256=src.data.sha256,
+        fp32_sha256=_sha(fp32),
+        method=method.value,
+        samples=options.calibration_samples,
+        seed=options.calibration_seed,
+        data_sha256=src.data.sha256,
         onnxruntime=onnxruntime.__version__,
     )
     int8_opts = {**base, **{k: v for k, v in asdict(key).items() if k != "fp32_sha256"}}
@@ -294,14 +321,18 @@ def _export_int8(
     def ranges() -> Any:
         if "ranges" not in state:
             say(f"calibrating ({method.value}, {options.calibration_samples} training images)")
-            x_cal = src.preprocess(select_samples(
-                src.data.x_train, options.calibration_samples, options.calibration_seed))
+            x_cal = src.preprocess(
+                select_samples(
+                    src.data.x_train, options.calibration_samples, options.calibration_seed
+                )
+            )
             with _quiet():
                 r, reused = calibrate(prepared(), x_cal, method, key, net_dir / CACHE_FILE)
             state["calibration"] = "reused" if reused else "computed"
             if not reused:
-                record_artifact(net_dir, CACHE_FILE, source=fp32, options=int8_opts,
-                                versions=versions)
+                record_artifact(
+                    net_dir, CACHE_FILE, source=fp32, options=int8_opts, versions=versions
+                )
             state["ranges"] = r
         return state["ranges"]
 

@@ -144,8 +144,16 @@ def _quantize_with_ranges(src: Path, dst: Path, ranges: Any, kw: dict[str, Any])
 
     model = load_model_with_shape_infer(src)
     quantizer = QDQQuantizer(
-        model, kw["per_channel"], kw["reduce_range"], kw["weight_type"], kw["activation_type"],
-        ranges, [], [], kw["op_types_to_quantize"], kw["extra_options"],
+        model,
+        kw["per_channel"],
+        kw["reduce_range"],
+        kw["weight_type"],
+        kw["activation_type"],
+        ranges,
+        [],
+        [],
+        kw["op_types_to_quantize"],
+        kw["extra_options"],
     )
     quantizer.quantize_model()
     quantizer.model.save_model_to_file(str(dst), False)

@@ -91,14 +91,14 @@ class EngineOptions:
             raise UnknownNameError("calibrator", self.calibrator, CALIBRATORS)
         if not 1 <= self.min_batch <= self.opt_batch <= self.max_batch:
             raise UsageError(
-                f"Bad batch profile min={self.min_batch} opt={self.opt_batch} "
-                f"max={self.max_batch}",
+                f"Bad batch profile min={self.min_batch} opt={self.opt_batch} max={self.max_batch}",
                 expected="1 <= min_batch <= opt_batch <= max_batch",
                 fix="e.g. --min-batch 1 --opt-batch 32 --max-batch 256",
             )
         if self.workspace_mib < 1:
-            raise UsageError(f"Bad workspace size {self.workspace_mib} MiB",
-                             expected="a positive number of MiB")
+            raise UsageError(
+                f"Bad workspace size {self.workspace_mib} MiB", expected="a positive number of MiB"
+            )
         if self.calibration_images < 1 or self.calibration_batch < 1:
             raise UsageError("Bad calibration size", expected="positive image and batch counts")
 
@@ -113,8 +113,11 @@ class EngineOptions:
             "workspace_mib": self.workspace_mib,
         }
         if self.route == BUILDER_FLAGS and precision == "int8":
-            out.update(calibrator=self.calibrator, calibration_images=self.calibration_images,
-                       calibration_batch=self.calibration_batch)
+            out.update(
+                calibrator=self.calibrator,
+                calibration_images=self.calibration_images,
+                calibration_batch=self.calibration_batch,
+            )
         return out
 
 
@@ -153,7 +156,11 @@ def engine_dir(net_dir: Path, gpu: GpuInfo, trt_version: str) -> Path:
 
 
 def engine_filename(precision: str, route: str) -> str:
-    return f"model.{precision}.engine" if route == STRONGLY_TYPED else f"model.{precision}.{route}.engine"
+    return (
+        f"model.{precision}.engine"
+        if route == STRONGLY_TYPED
+        else f"model.{precision}.{route}.engine"
+    )
 
 
 def default_timing_cache(root: Path, gpu: GpuInfo, trt_version: str) -> Path:
@@ -249,11 +256,15 @@ def engine_from_onnx(
     profile = builder.create_optimization_profile()
     profile.set_shape(
         INPUT_NAME,
-        (options.min_batch, *rest), (options.opt_batch, *rest), (options.max_batch, *rest),
+        (options.min_batch, *rest),
+        (options.opt_batch, *rest),
+        (options.max_batch, *rest),
     )
     if config.add_optimization_profile(profile) < 0:
-        raise ExportError(f"TensorRT rejected the batch profile for '{onnx_path.name}'",
-                          expected=f"input '{INPUT_NAME}' with shape (N, {rest})")
+        raise ExportError(
+            f"TensorRT rejected the batch profile for '{onnx_path.name}'",
+            expected=f"input '{INPUT_NAME}' with shape (N, {rest})",
+        )
 
     calibrator = None
     if options.route == BUILDER_FLAGS:
@@ -261,13 +272,18 @@ def engine_from_onnx(
             config.set_flag(trt.BuilderFlag.FP16)
         elif precision == "int8":
             if calibration is None:
-                raise UsageError("INT8 on the builder-flags route needs calibration images",
-                                 fix="call build_engines, which loads them from MNIST")
+                raise UsageError(
+                    "INT8 on the builder-flags route needs calibration images",
+                    fix="call build_engines, which loads them from MNIST",
+                )
             config.set_flag(trt.BuilderFlag.INT8)
             batch = min(options.calibration_batch, len(calibration))
             calibrator = make_calibrator(
-                trt, calibration.reshape(-1, *rest).astype(np.float32), batch,
-                calibration_cache, options.calibrator,
+                trt,
+                calibration.reshape(-1, *rest).astype(np.float32),
+                batch,
+                calibration_cache,
+                options.calibrator,
             )
             config.int8_calibrator = calibrator
             # calibration runs at one static shape: its own profile, min = opt = max = batch
@@ -276,7 +292,9 @@ def engine_from_onnx(
             config.set_calibration_profile(calib_profile)
 
     if timing_cache is not None:
-        cache = config.create_timing_cache(timing_cache.read_bytes() if timing_cache.exists() else b"")
+        cache = config.create_timing_cache(
+            timing_cache.read_bytes() if timing_cache.exists() else b""
+        )
         if not config.set_timing_cache(cache, False):
             # made by another GPU or TensorRT (e.g. a copied artifacts dir): start a fresh one
             config.set_timing_cache(config.create_timing_cache(b""), False)
@@ -297,8 +315,10 @@ def engine_from_onnx(
         raise ExportError(f"TensorRT built an engine it cannot load back ({onnx_path.name})")
     names = {engine.get_tensor_name(i) for i in range(engine.num_io_tensors)}
     if not {INPUT_NAME, OUTPUT_NAME} <= names:
-        raise ExportError(f"Engine from '{onnx_path.name}' has tensors {sorted(names)}",
-                          expected=f"'{INPUT_NAME}' and '{OUTPUT_NAME}'")
+        raise ExportError(
+            f"Engine from '{onnx_path.name}' has tensors {sorted(names)}",
+            expected=f"'{INPUT_NAME}' and '{OUTPUT_NAME}'",
+        )
     write_bytes_atomic(engine_path, data)
     if timing_cache is not None:
         # the builder added this build's tactic timings to the cache: keep them for the next one
@@ -312,13 +332,17 @@ def _input_rest_shape(network: Any, onnx_path: Path) -> tuple[int, ...]:
         if tensor.name == INPUT_NAME:
             shape = tuple(tensor.shape)
             if len(shape) < 2 or any(d < 1 for d in shape[1:]):
-                raise ExportError(f"Input '{INPUT_NAME}' of '{onnx_path.name}' has shape {shape}",
-                                  expected="(N, 28, 28, 1) or (N, 784) with a dynamic batch N")
+                raise ExportError(
+                    f"Input '{INPUT_NAME}' of '{onnx_path.name}' has shape {shape}",
+                    expected="(N, 28, 28, 1) or (N, 784) with a dynamic batch N",
+                )
             return tuple(int(d) for d in shape[1:])
     found = [network.get_input(i).name for i in range(network.num_inputs)]
-    raise ExportError(f"'{onnx_path.name}' has inputs {found}, not '{INPUT_NAME}'",
-                      expected=f"one input named '{INPUT_NAME}'",
-                      fix="re-export with `mnx export <name> --force`")
+    raise ExportError(
+        f"'{onnx_path.name}' has inputs {found}, not '{INPUT_NAME}'",
+        expected=f"one input named '{INPUT_NAME}'",
+        fix="re-export with `mnx export <name> --force`",
+    )
 
 
 # --- legacy INT8 calibration (TensorRT 10 only) -------------------------------------------------
@@ -394,9 +418,14 @@ def engine_staleness(
     if rec.get("sha256") != sha256_file(engine_path):
         return "the engine file changed since it was built"
     built = rec.get("tensorrt", {})
-    if built.get("gpu_name") != gpu.name or built.get("compute_capability") != gpu.compute_capability:
-        return (f"it was built for {built.get('gpu_name')} (sm {built.get('compute_capability')}),"
-                f" this is {gpu.name} (sm {gpu.compute_capability})")
+    if (
+        built.get("gpu_name") != gpu.name
+        or built.get("compute_capability") != gpu.compute_capability
+    ):
+        return (
+            f"it was built for {built.get('gpu_name')} (sm {built.get('compute_capability')}),"
+            f" this is {gpu.name} (sm {gpu.compute_capability})"
+        )
     if built.get("tensorrt_version") != trt_version:
         return f"it was built by TensorRT {built.get('tensorrt_version')}, this is {trt_version}"
     src = rec.get("source") or {}
@@ -417,7 +446,7 @@ def check_engine(engine_path: Path, gpu: GpuInfo, trt_version: str) -> dict[str,
         raise StaleArtifactError(
             f"Refusing TensorRT engine '{engine_path}': {reason}",
             expected=f"an engine built on this GPU ({gpu.name}) by TensorRT {trt_version} from "
-                     "the current ONNX model",
+            "the current ONNX model",
             fix="rebuild it: `mnx export <name> --trt`",
         )
     net_dir = _net_dir_of(engine_path) or engine_path.parent  # found: staleness checked it
@@ -434,8 +463,11 @@ def engine_options(options: Any) -> EngineOptions:
         return EngineOptions()
     if isinstance(options, EngineOptions):
         return options
-    precisions = ("fp32",) + (("fp16",) if getattr(options, "fp16", False) else ()) + (
-        ("int8",) if getattr(options, "int8", False) else ())
+    precisions = (
+        ("fp32",)
+        + (("fp16",) if getattr(options, "fp16", False) else ())
+        + (("int8",) if getattr(options, "int8", False) else ())
+    )
     return EngineOptions(precisions=precisions)
 
 
@@ -473,42 +505,93 @@ def build_engines(
         build_opts = options.build_options(precision)
         reason = engine_staleness(engine_path, gpu, version, build_opts)
         if reason is None and not options.rebuild:
-            records.append(_record(name, net_dir, engine_path, onnx, gpu, version, options,
-                                   precision, None, None))
+            records.append(
+                _record(
+                    name, net_dir, engine_path, onnx, gpu, version, options, precision, None, None
+                )
+            )
             continue
         calibration = cache_path = None
         if options.route == BUILDER_FLAGS and precision == "int8":
             calibration = calibration_images(name, options.calibration_images)
-            cache_path = out_dir / f"calibration.{options.calibrator}.{sha256_file(onnx)[:12]}.cache"
+            cache_path = (
+                out_dir / f"calibration.{options.calibrator}.{sha256_file(onnx)[:12]}.cache"
+            )
         seconds = engine_from_onnx(
-            onnx, engine_path, precision, options, calibration=calibration,
-            calibration_cache=cache_path, timing_cache=timing_cache,
+            onnx,
+            engine_path,
+            precision,
+            options,
+            calibration=calibration,
+            calibration_cache=cache_path,
+            timing_cache=timing_cache,
         )
         record_artifact(
-            net_dir, engine_path.relative_to(net_dir).as_posix(), source=onnx, options=build_opts,
+            net_dir,
+            engine_path.relative_to(net_dir).as_posix(),
+            source=onnx,
+            options=build_opts,
             versions={"tensorrt": version},
-            extra={"tensorrt": {"gpu_name": gpu.name, "compute_capability": gpu.compute_capability,
-                                "gpu_slug": gpu.slug, "tensorrt_version": version,
-                                "build_s": round(seconds, 3)}},
+            extra={
+                "tensorrt": {
+                    "gpu_name": gpu.name,
+                    "compute_capability": gpu.compute_capability,
+                    "gpu_slug": gpu.slug,
+                    "tensorrt_version": version,
+                    "build_s": round(seconds, 3),
+                }
+            },
         )
         was = None if reason == "it does not exist" else (reason or "--rebuild")
-        records.append(_record(name, net_dir, engine_path, onnx, gpu, version, options, precision,
-                               seconds, was, timing_cache))
+        records.append(
+            _record(
+                name,
+                net_dir,
+                engine_path,
+                onnx,
+                gpu,
+                version,
+                options,
+                precision,
+                seconds,
+                was,
+                timing_cache,
+            )
+        )
     return records
 
 
 def _record(
-    name: str, net_dir: Path, engine_path: Path, onnx: Path, gpu: GpuInfo, version: str,
-    options: EngineOptions, precision: str, seconds: float | None, why: str | None,
+    name: str,
+    net_dir: Path,
+    engine_path: Path,
+    onnx: Path,
+    gpu: GpuInfo,
+    version: str,
+    options: EngineOptions,
+    precision: str,
+    seconds: float | None,
+    why: str | None,
     timing_cache: Path | None = None,
 ) -> EngineRecord:
     return EngineRecord(
-        network=name, precision=precision, route=options.route, engine_path=engine_path,
-        onnx_path=onnx, onnx_sha256=sha256_file(onnx), gpu_name=gpu.name,
-        compute_capability=gpu.compute_capability, tensorrt_version=version,
-        min_batch=options.min_batch, opt_batch=options.opt_batch, max_batch=options.max_batch,
-        engine_bytes=engine_path.stat().st_size, build_s=seconds, reused=seconds is None,
-        timing_cache_path=timing_cache, rebuilt_because=why,
+        network=name,
+        precision=precision,
+        route=options.route,
+        engine_path=engine_path,
+        onnx_path=onnx,
+        onnx_sha256=sha256_file(onnx),
+        gpu_name=gpu.name,
+        compute_capability=gpu.compute_capability,
+        tensorrt_version=version,
+        min_batch=options.min_batch,
+        opt_batch=options.opt_batch,
+        max_batch=options.max_batch,
+        engine_bytes=engine_path.stat().st_size,
+        build_s=seconds,
+        reused=seconds is None,
+        timing_cache_path=timing_cache,
+        rebuilt_because=why,
     )
 
 

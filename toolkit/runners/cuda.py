@@ -167,8 +167,10 @@ def memcpy_htod_async(dst: DeviceBuffer, src: np.ndarray, stream: Stream) -> Non
         )
     cudart = load_cudart()
     kind = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
-    check(cudart.cudaMemcpyAsync(dst.ptr, src.ctypes.data, src.nbytes, kind, stream.handle),
-          "cudaMemcpyAsync (host to device)")
+    check(
+        cudart.cudaMemcpyAsync(dst.ptr, src.ctypes.data, src.nbytes, kind, stream.handle),
+        "cudaMemcpyAsync (host to device)",
+    )
 
 
 def memcpy_dtoh_async(dst: np.ndarray, src: DeviceBuffer, stream: Stream) -> None:
@@ -180,8 +182,10 @@ def memcpy_dtoh_async(dst: np.ndarray, src: DeviceBuffer, stream: Stream) -> Non
         )
     cudart = load_cudart()
     kind = cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
-    check(cudart.cudaMemcpyAsync(dst.ctypes.data, src.ptr, dst.nbytes, kind, stream.handle),
-          "cudaMemcpyAsync (device to host)")
+    check(
+        cudart.cudaMemcpyAsync(dst.ctypes.data, src.ptr, dst.nbytes, kind, stream.handle),
+        "cudaMemcpyAsync (device to host)",
+    )
 
 
 def memcpy_htod(dst: DeviceBuffer, src: np.ndarray) -> None:

@@ -1,7 +1,7 @@
 """ONNX Runtime runner (CPU by default): one InferenceSession, no work before `load`.
 
-    with OrtRunner("artifacts/linear/model.fp32.onnx", threads=2) as r:
-        probs = r.infer(x)
+with OrtRunner("artifacts/linear/model.fp32.onnx", threads=2) as r:
+    probs = r.infer(x)
 """
 
 from __future__ import annotations

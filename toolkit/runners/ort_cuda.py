@@ -55,8 +55,9 @@ class OrtCudaRunner(Runner):
                 fix="pip install 'mnx[gpu]' (onnxruntime-gpu; never together with onnxruntime)",
             ) from exc
         if not self.onnx_path.exists():
-            raise MissingArtifactError(f"ONNX model '{self.onnx_path}' does not exist",
-                                       fix="run `mnx export <name>` first")
+            raise MissingArtifactError(
+                f"ONNX model '{self.onnx_path}' does not exist", fix="run `mnx export <name>` first"
+            )
         self._ort = ort
         providers: list[Any] = [(self.provider, self.provider_options), "CPUExecutionProvider"]
         if self.provider == "CPUExecutionProvider":
@@ -72,7 +73,7 @@ class OrtCudaRunner(Runner):
                 fix=(
                     "pip uninstall -y onnxruntime onnxruntime-gpu && pip install 'mnx[gpu]' "
                     "(never both packages); check CUDA/cuDNN with "
-                    "`python -c \"import onnxruntime as o; o.preload_dlls()\"`"
+                    '`python -c "import onnxruntime as o; o.preload_dlls()"`'
                 ),
             )
         self._binding = self._session.io_binding()
@@ -113,8 +114,9 @@ class OrtCudaRunner(Runner):
         t3 = time.perf_counter_ns()
         binding.clear_binding_inputs()
         binding.clear_binding_outputs()
-        self._timing = DeviceTiming(h2d_ms=h2d_ms, compute_ms=(t2 - t1) / 1e6,
-                                    d2h_ms=(t3 - t2) / 1e6)
+        self._timing = DeviceTiming(
+            h2d_ms=h2d_ms, compute_ms=(t2 - t1) / 1e6, d2h_ms=(t3 - t2) / 1e6
+        )
         return np.asarray(out, dtype=np.float32)
 
     def last_device_timing(self) -> DeviceTiming | None:

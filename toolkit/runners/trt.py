@@ -58,14 +58,17 @@ class TrtRunner(Runner):
         from toolkit.runners import cuda
 
         if not self.engine_path.exists():
-            raise MissingArtifactError(f"TensorRT engine '{self.engine_path}' does not exist",
-                                       fix="build it: `mnx export <name> --trt`")
+            raise MissingArtifactError(
+                f"TensorRT engine '{self.engine_path}' does not exist",
+                fix="build it: `mnx export <name> --trt`",
+            )
         trt = load_tensorrt()
         if self.verify:
             from toolkit.export.tensorrt import check_engine
 
-            self.record = check_engine(self.engine_path, require_gpu(self.device),
-                                       str(trt.__version__))
+            self.record = check_engine(
+                self.engine_path, require_gpu(self.device), str(trt.__version__)
+            )
         cuda.set_device(self.device)
         self._trt = trt
         self._cuda = cuda
@@ -94,7 +97,7 @@ class TrtRunner(Runner):
                 )
         lo, _opt, hi = self._engine.get_tensor_profile_shape(INPUT_NAME, 0)
         self.min_batch, self.max_batch = int(lo[0]), int(hi[0])
-        self._stream = cuda.Stream()
+        self._stream: Any = cuda.Stream()
         self._events = [cuda.Event() for _ in range(4)]
         self._device: dict[str, Any] = {}
         self._host: dict[str, Any] = {}
@@ -131,8 +134,10 @@ class TrtRunner(Runner):
         _, shape, in_dtype = self._tensors[INPUT_NAME]
         rest = shape[1:]
         if x.ndim != len(shape) or tuple(x.shape[1:]) != rest:
-            raise UsageError(f"Batch of shape {x.shape} for engine input {('N', *rest)}",
-                             expected=f"(N, {', '.join(map(str, rest))})")
+            raise UsageError(
+                f"Batch of shape {x.shape} for engine input {('N', *rest)}",
+                expected=f"(N, {', '.join(map(str, rest))})",
+            )
         n = int(x.shape[0])
         if not self.min_batch <= n <= self.max_batch:
             raise UsageError(
@@ -170,8 +175,10 @@ class TrtRunner(Runner):
 
     def _enqueue(self) -> None:
         if not self._context.execute_async_v3(int(self._stream)):
-            raise CorruptArtifactError(f"TensorRT failed to enqueue '{self.engine_path.name}'",
-                                       fix="rerun with --debug to see TensorRT's log")
+            raise CorruptArtifactError(
+                f"TensorRT failed to enqueue '{self.engine_path.name}'",
+                fix="rerun with --debug to see TensorRT's log",
+            )
 
     def _graph(self, n: int) -> Any:
         graph = self._graphs.get(n)
@@ -204,11 +211,14 @@ class TrtRunner(Runner):
         if n != self._batch:
             shape = (n, *self._tensors[INPUT_NAME][1][1:])
             if not self._context.set_input_shape(INPUT_NAME, shape):
-                raise UsageError(f"TensorRT rejected input shape {shape}",
-                                 expected=f"a batch in [{self.min_batch}, {self.max_batch}]")
+                raise UsageError(
+                    f"TensorRT rejected input shape {shape}",
+                    expected=f"a batch in [{self.min_batch}, {self.max_batch}]",
+                )
             self._batch = n
             self._out_shape = tuple(self._context.get_tensor_shape(OUTPUT_NAME))
             if self._out_shape[0] != n:
                 raise CorruptArtifactError(
                     f"Engine output shape {self._out_shape} for a batch of {n}",
-                    expected=f"({n}, 10)")
+                    expected=f"({n}, 10)",
+                )

@@ -89,8 +89,10 @@ def _quantize_nodes(model) -> list:  # type: ignore[no-untyped-def]
 def test_int8_encodings_are_real_qdq(exported: Path) -> None:
     from onnx import TensorProto, numpy_helper
 
-    for filename, dtype in (("model.int8.onnx", TensorProto.INT8),
-                            ("model.int8.u8.onnx", TensorProto.UINT8)):
+    for filename, dtype in (
+        ("model.int8.onnx", TensorProto.INT8),
+        ("model.int8.u8.onnx", TensorProto.UINT8),
+    ):
         model = onnx.load_model(str(exported / "m31_k3" / filename))
         inits = {i.name: i for i in model.graph.initializer}
         ops = {n.op_type for n in model.graph.node}
@@ -100,8 +102,11 @@ def test_int8_encodings_are_real_qdq(exported: Path) -> None:
         assert zero_points and all(z.data_type == dtype for z in zero_points)
         if dtype == TensorProto.INT8:  # symmetric: what TensorRT needs
             assert all(not numpy_helper.to_array(z).any() for z in zero_points)
-        weights = [i for i in model.graph.initializer if i.data_type == TensorProto.INT8
-                   and len(i.dims) >= 2]
+        weights = [
+            i
+            for i in model.graph.initializer
+            if i.data_type == TensorProto.INT8 and len(i.dims) >= 2
+        ]
         assert weights, f"{filename} has no int8 weights"
 
 
@@ -131,8 +136,9 @@ def test_calibration_cache_reused_only_for_same_settings(copy_trained: Path) -> 
     other = export("linear", _opts(calibration_method="minmax"), root)
     assert other.calibration == "computed" and calibration.compute_count == count + 1
     assert other.variant("int8").status == "exported"
-    more = export("linear", _opts(calibration_method="minmax", calibration_samples=SAMPLES + 1),
-                  root)
+    more = export(
+        "linear", _opts(calibration_method="minmax", calibration_samples=SAMPLES + 1), root
+    )
     assert more.calibration == "computed" and calibration.compute_count == count + 2
 
 
@@ -190,9 +196,20 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, out.out + out.err
 
 
-def test_cli_exports_and_prints_table(copy_trained: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, text = _cli(capsys, "--artifacts", str(copy_trained), "export", "linear", "--int8",
-                      "--calibration-samples", "100", "--no-trt")
+def test_cli_exports_and_prints_table(
+    copy_trained: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, text = _cli(
+        capsys,
+        "--artifacts",
+        str(copy_trained),
+        "export",
+        "linear",
+        "--int8",
+        "--calibration-samples",
+        "100",
+        "--no-trt",
+    )
     assert code == 0
     assert "int8.u8" in text and "agreement" in text and "7,960" in text
 

@@ -20,8 +20,10 @@ def tiny_linear_onnx(path: Path, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
     w = rng.normal(0, 0.05, (784, 10)).astype(np.float32)
     b = rng.normal(0, 0.05, (10,)).astype(np.float32)
     graph = helper.make_graph(
-        [helper.make_node("Gemm", ["input", "W", "B"], ["logits"]),
-         helper.make_node("Softmax", ["logits"], ["output"], axis=1)],
+        [
+            helper.make_node("Gemm", ["input", "W", "B"], ["logits"]),
+            helper.make_node("Softmax", ["logits"], ["output"], axis=1),
+        ],
         "linear",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 784])],
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 10])],

@@ -15,7 +15,6 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
 
-
 @pytest.fixture
 def fake_cuda(monkeypatch: pytest.MonkeyPatch) -> FakeCuda:
     cuda = FakeCuda()
@@ -68,6 +67,7 @@ def toy_root(tmp_path: Path, _variants_template: Path) -> Path:
 def batch() -> np.ndarray:
     from toolkit.data import load_mnist
 
-    x = load_mnist(Path(__file__).resolve().parents[2] / "data" / "mnist_subset.npz",
-                   fetch=False).x_test[:64]
+    x = load_mnist(
+        Path(__file__).resolve().parents[2] / "data" / "mnist_subset.npz", fetch=False
+    ).x_test[:64]
     return (x.reshape(len(x), 784) / 255.0).astype(np.float32)

@@ -20,7 +20,10 @@ def test_gpu_info_from_cuda_python(monkeypatch) -> None:  # type: ignore[no-unty
     info = gpu.gpu_info()
     assert info is not None
     assert (info.name, info.compute_capability, info.driver_version) == (
-        "NVIDIA H100 80GB HBM3", "9.0", "12.4")
+        "NVIDIA H100 80GB HBM3",
+        "9.0",
+        "12.4",
+    )
     assert info.slug == "nvidia-h100-80gb-hbm3-sm90" and info.source == "cuda-python"
     assert gpu.gpu_info(1) is None  # only one device
 
@@ -46,8 +49,9 @@ def test_nvidia_smi_fallback(monkeypatch) -> None:  # type: ignore[no-untyped-de
     cuda.reset_cudart()
     monkeypatch.setattr(gpu.shutil, "which", lambda _: "/usr/bin/nvidia-smi")
     out = "NVIDIA A10G, 8.6, 550.54.15, 23028\n"
-    monkeypatch.setattr(gpu.subprocess, "run",
-                        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=out))
+    monkeypatch.setattr(
+        gpu.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=out)
+    )
     info = gpu.gpu_info()
     assert info is not None and info.slug == "nvidia-a10g-sm86" and info.memory_mib == 23028
     cuda.reset_cudart()
@@ -74,7 +78,9 @@ def test_ort_cuda_status_on_a_cpu_build() -> None:
     status = gpu.ort_cuda_status()
     if status.available:
         pytest.skip("this onnxruntime has the CUDA provider")
-    assert "CUDAExecutionProvider" in (status.problem or "") and "mnx[gpu]" in (status.problem or "")
+    assert "CUDAExecutionProvider" in (status.problem or "") and "mnx[gpu]" in (
+        status.problem or ""
+    )
     assert gpu.ort_cuda_available() is False
 
 
@@ -108,7 +114,8 @@ def test_iobinding_path_matches_a_plain_session(fp32_onnx: Path) -> None:
 
     x = np.random.default_rng(0).random((9, 784), dtype=np.float32)
     want = ort.InferenceSession(str(fp32_onnx), providers=["CPUExecutionProvider"]).run(
-        ["output"], {"input": x})[0]
+        ["output"], {"input": x}
+    )[0]
     with _CpuBound(fp32_onnx) as runner:
         assert runner.providers()[0] == "CPUExecutionProvider"
         np.testing.assert_allclose(runner.infer(x), want, atol=1e-6)

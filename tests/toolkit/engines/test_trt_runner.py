@@ -63,8 +63,9 @@ def test_cuda_graph_replays_the_enqueue(engines, trt, fake_cuda, batch) -> None:
     rec = engines["fp32"]
     with TrtRunner(rec.engine_path, use_cuda_graph=True) as runner:
         for n in (8, 8, 8, 3, 8):
-            np.testing.assert_allclose(runner.infer(batch[:n]), _ort(rec.onnx_path, batch[:n]),
-                                       atol=ATOL)
+            np.testing.assert_allclose(
+                runner.infer(batch[:n]), _ort(rec.onnx_path, batch[:n]), atol=ATOL
+            )
     assert fake_cuda.counters["capture"] == 2  # once per batch size
     assert fake_cuda.counters["graph_launch"] == 5
     # each capture is preceded by one plain enqueue (TensorRT's shape-dependent setup)
@@ -76,7 +77,9 @@ def test_batch_outside_profile_or_wrong_shape_is_a_clear_error(engines, batch) -
 
     with TrtRunner(engines["fp32"].engine_path) as runner:
         big = np.zeros((65, 784), np.float32)
-        with pytest.raises(UsageError, match=r"Batch size 65 is outside the engine's profile \[1, 64\]"):
+        with pytest.raises(
+            UsageError, match=r"Batch size 65 is outside the engine's profile \[1, 64\]"
+        ):
             runner.infer(big)
         with pytest.raises(UsageError, match="shape"):
             runner.infer(np.zeros((2, 28, 28, 1), np.float32))
@@ -85,7 +88,8 @@ def test_batch_outside_profile_or_wrong_shape_is_a_clear_error(engines, batch) -
 
 def test_fake_context_rejects_shapes_outside_the_profile(engines, trt) -> None:  # type: ignore[no-untyped-def]
     engine = trt.Runtime(trt.Logger()).deserialize_cuda_engine(
-        engines["fp32"].engine_path.read_bytes())
+        engines["fp32"].engine_path.read_bytes()
+    )
     ctx = engine.create_execution_context()
     assert not ctx.set_input_shape("input", (65, 784))
     assert not ctx.set_input_shape("input", (4, 28, 28, 1))
@@ -102,8 +106,10 @@ def _tamper(engine_path: Path, field: str, value: str) -> None:
     (net_dir / "manifest.json").write_text(json.dumps(manifest))
 
 
-@pytest.mark.parametrize("field,value", [("gpu_name", "Tesla T4"), ("compute_capability", "7.5"),
-                                         ("tensorrt_version", "10.0.1.6")])
+@pytest.mark.parametrize(
+    "field,value",
+    [("gpu_name", "Tesla T4"), ("compute_capability", "7.5"), ("tensorrt_version", "10.0.1.6")],
+)
 def test_stale_engine_is_refused(engines, field: str, value: str) -> None:  # type: ignore[no-untyped-def]
     path = engines["fp32"].engine_path
     _tamper(path, field, value)

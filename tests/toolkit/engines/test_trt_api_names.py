@@ -67,12 +67,17 @@ def trt_uses(source: str) -> tuple[set[tuple[str, ...]], set[str]]:
             chain = _chain(node)
             if chain:
                 chains.add(tuple(chain))
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in ("hasattr", "getattr") and len(node.args) >= 2
-                and isinstance(node.args[1], ast.Constant)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("hasattr", "getattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+        ):
             target = node.args[0]
-            if _chain(target) is not None or (isinstance(target, ast.Name)
-                                                and target.id in TRT_ALIASES):
+            if _chain(target) is not None or (
+                isinstance(target, ast.Name) and target.id in TRT_ALIASES
+            ):
                 guarded.add(node.args[1].value)
                 chains.add(tuple((_chain(target) or []) + [node.args[1].value]))
     # keep whole chains only: trt.BuilderFlag.FP16, not also its prefix trt.BuilderFlag
@@ -112,8 +117,9 @@ def test_toolkit_uses_only_real_tensorrt_names(names: dict[str, set[str]]) -> No
 
 def test_misspelt_or_removed_names_are_caught(names: dict[str, set[str]]) -> None:
     assert problems("trt.BuilderFlag.FP61", names)  # misspelt
-    assert problems("trt.Builder(logger).create_network(trt.NetworkDefinitionCreationFlag.STRONG)",
-                    names)
+    assert problems(
+        "trt.Builder(logger).create_network(trt.NetworkDefinitionCreationFlag.STRONG)", names
+    )
     # FP16 exists only in 10.x: fine behind a feature check, an error without one
     assert problems("trt.BuilderFlag.FP16", names)
     assert not problems("if hasattr(trt.BuilderFlag, 'FP16'):\n    trt.BuilderFlag.FP16", names)

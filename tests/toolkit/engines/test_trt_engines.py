@@ -30,8 +30,14 @@ def test_strongly_typed_builds_all_precisions_on_10_and_11(trt, toy_root: Path) 
     assert [r.precision for r in records] == ["fp32", "fp16", "int8"]
     slug = "nvidia-fake-gpu-sm89"
     for r in records:
-        assert r.engine_path == (toy_root / NAME / "engines" / slug / f"trt-{trt.__version__}"
-                                 / f"model.{r.precision}.engine")
+        assert r.engine_path == (
+            toy_root
+            / NAME
+            / "engines"
+            / slug
+            / f"trt-{trt.__version__}"
+            / f"model.{r.precision}.engine"
+        )
         assert r.engine_path.stat().st_size == r.engine_bytes > 0
         assert r.onnx_path.name == f"model.{r.precision}.onnx" and not r.reused
         rec = _manifest(toy_root)[r.engine_path.relative_to(toy_root / NAME).as_posix()]
@@ -48,15 +54,20 @@ def test_builder_flags_route_on_tensorrt_10_calibrates_and_caches(trt10, toy_roo
     opts = EngineOptions(route="builder-flags", **FAST)
     records = build_engines(NAME, toy_root, opts)
     assert [r.engine_path.name for r in records] == [
-        "model.fp32.builder-flags.engine", "model.fp16.builder-flags.engine",
-        "model.int8.builder-flags.engine"]
+        "model.fp32.builder-flags.engine",
+        "model.fp16.builder-flags.engine",
+        "model.int8.builder-flags.engine",
+    ]
     assert {r.onnx_path.name for r in records} == {"model.fp32.onnx"}
     assert trt10._stats.calibration_batches == 64 // 16  # every batch fed through get_batch
     caches = list(records[0].engine_path.parent.glob("calibration.entropy.*.cache"))
     assert len(caches) == 1 and caches[0].read_bytes().startswith(b"TRT-")
     # a rebuild reads the calibration cache instead of calibrating again
-    build_engines(NAME, toy_root, EngineOptions(route="builder-flags", precisions=("int8",),
-                                                rebuild=True, **FAST))
+    build_engines(
+        NAME,
+        toy_root,
+        EngineOptions(route="builder-flags", precisions=("int8",), rebuild=True, **FAST),
+    )
     assert trt10._stats.calibration_cache_reads == 1
     assert trt10._stats.calibration_batches == 4
 
@@ -64,8 +75,9 @@ def test_builder_flags_route_on_tensorrt_10_calibrates_and_caches(trt10, toy_roo
 def test_builder_flags_route_on_tensorrt_11_is_a_clear_error(trt11, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
     for precision in ("fp16", "int8"):
         with pytest.raises(UsageError) as err:
-            build_engines(NAME, toy_root, EngineOptions(route="builder-flags",
-                                                        precisions=("fp32", precision)))
+            build_engines(
+                NAME, toy_root, EngineOptions(route="builder-flags", precisions=("fp32", precision))
+            )
         assert "TensorRT 11" in str(err.value) and "strongly-typed" in str(err.value)
     assert not (toy_root / NAME / "engines").exists()  # checked before building anything
 
@@ -90,8 +102,9 @@ def test_current_engines_are_reused_and_stale_ones_rebuilt(trt, toy_root: Path) 
         record = build_engines(NAME, toy_root, opts)[0]
         assert not record.reused and value in (record.rebuilt_because or "")
     # other build options: rebuilt
-    assert not build_engines(NAME, toy_root, EngineOptions(precisions=("fp32",),
-                                                           max_batch=64))[0].reused
+    assert not build_engines(NAME, toy_root, EngineOptions(precisions=("fp32",), max_batch=64))[
+        0
+    ].reused
 
 
 def test_another_gpu_gets_its_own_engine_directory(monkeypatch, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +122,9 @@ def test_another_gpu_gets_its_own_engine_directory(monkeypatch, toy_root: Path) 
 
 def test_timing_cache_is_written_and_reused(trt, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
     record = build_engines(NAME, toy_root, EngineOptions(precisions=("fp32",)))[0]
-    cache = toy_root / "tensorrt" / "nvidia-fake-gpu-sm89" / f"trt-{trt.__version__}" / "timing.cache"
+    cache = (
+        toy_root / "tensorrt" / "nvidia-fake-gpu-sm89" / f"trt-{trt.__version__}" / "timing.cache"
+    )
     assert record.timing_cache_path == cache and cache.stat().st_size > 0
     assert trt._stats.timing_cache_hits == 0
     misses = trt._stats.timing_cache_misses
@@ -118,8 +133,9 @@ def test_timing_cache_is_written_and_reused(trt, toy_root: Path) -> None:  # typ
     assert trt._stats.timing_cache_misses == misses
     # no timing cache: nothing written, nothing reused
     cache.unlink()
-    build_engines(NAME, toy_root, EngineOptions(precisions=("fp32",), rebuild=True,
-                                                use_timing_cache=False))
+    build_engines(
+        NAME, toy_root, EngineOptions(precisions=("fp32",), rebuild=True, use_timing_cache=False)
+    )
     assert not cache.exists()
 
 

@@ -24,14 +24,16 @@ def exported(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse env fixture is not active
         mp.setenv("MNX_MNIST", str(SUBSET))
         for name in ("linear", "m31_k3"):
-            export(name, ExportOptions(fp16=True, int8=True, calibration_samples=200, trt=False),
-                   root)
+            export(
+                name, ExportOptions(fp16=True, int8=True, calibration_samples=200, trt=False), root
+            )
     return root
 
 
 @pytest.mark.parametrize("name", ["linear", "m31_k3"])
-def test_engines_from_exported_models_match_onnx_runtime(trt, exported: Path, tmp_path: Path,
-                                                         name: str) -> None:  # type: ignore[no-untyped-def]
+def test_engines_from_exported_models_match_onnx_runtime(
+    trt, exported: Path, tmp_path: Path, name: str
+) -> None:  # type: ignore[no-untyped-def]
     import onnxruntime as ort
 
     import architectures
@@ -40,33 +42,48 @@ def test_engines_from_exported_models_match_onnx_runtime(trt, exported: Path, tm
     root = tmp_path / "root"
     shutil.copytree(exported / name, root / name)
     net = architectures.get(name)
-    x = preprocess(load_mnist(SUBSET, fetch=False).x_test[:40], net.recipe.preprocessing,
-                   net.layout)
+    x = preprocess(
+        load_mnist(SUBSET, fetch=False).x_test[:40], net.recipe.preprocessing, net.layout
+    )
     for record in build_engines(name, root, EngineOptions(max_batch=64)):
         ref = ort.InferenceSession(str(record.onnx_path), providers=["CPUExecutionProvider"]).run(
-            ["output"], {"input": x})[0]
+            ["output"], {"input": x}
+        )[0]
         with TrtRunner(record.engine_path) as runner:
             assert runner.input_shape == (-1, *x.shape[1:])
             out = np.concatenate([runner.infer(x[:1]), runner.infer(x[1:40])])
         np.testing.assert_allclose(out, ref, atol=1e-5)  # the double runs the same ONNX model
 
 
-def test_export_pipeline_builds_engines_and_bench_runs_them(trt, exported: Path,
-                                                            tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_pipeline_builds_engines_and_bench_runs_them(
+    trt, exported: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """`mnx export --trt` -> engines (double) -> `mnx bench --backend trt` rows with real outputs."""
     from bench.run import run_bench
     from toolkit.export.pipeline import ExportOptions, export
 
     root = tmp_path / "root"
     shutil.copytree(exported / "m31_k3", root / "m31_k3")
-    report = export("m31_k3", ExportOptions(fp16=True, int8=True, calibration_samples=200,
-                                            trt=True, engine=(("max_batch", 64),)), root)
+    report = export(
+        "m31_k3",
+        ExportOptions(
+            fp16=True, int8=True, calibration_samples=200, trt=True, engine=(("max_batch", 64),)
+        ),
+        root,
+    )
     assert report.trt_note is None
     assert {e.precision for e in report.engines} == {"fp32", "fp16", "int8"}
     assert all(e.engine_path.exists() and e.max_batch == 64 for e in report.engines)
 
-    results = run_bench(["m31_k3"], backends=["ort", "trt"], precisions=["fp32", "int8"],
-                        batch_sizes=[1, 8], iterations=5, root=root, progress=False)
+    results = run_bench(
+        ["m31_k3"],
+        backends=["ort", "trt"],
+        precisions=["fp32", "int8"],
+        batch_sizes=[1, 8],
+        iterations=5,
+        root=root,
+        progress=False,
+    )
     rows = {(r.backend, r.precision, r.batch_size): r for r in results.rows}
     for precision in ("fp32", "int8"):
         for batch in (1, 8):
