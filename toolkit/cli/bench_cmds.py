@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -46,15 +47,14 @@ def _warmup(value: str) -> tuple[int, float]:
         ) from None
 
 
-def _render(results: object, saved: object | None = None) -> None:
+def _render(results: Any, saved: Any | None = None) -> None:
     from bench.report import render_terminal
 
-    render_terminal(results)  # type: ignore[arg-type]
+    render_terminal(results)
     if saved is not None:
         click.echo(
-            f"Saved {saved.json} (+ .csv, .md, latest.json"  # type: ignore[attr-defined]
-            f"{', plots' if saved.plots else ''})"
-        )  # type: ignore[attr-defined]
+            f"Saved {saved.json} (+ .csv, .md, latest.json{', plots' if saved.plots else ''})"
+        )
 
 
 @click.command("bench")
