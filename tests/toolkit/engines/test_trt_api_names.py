@@ -1,6 +1,6 @@
 """Every TensorRT name mnx (and its test double) touches exists in the real bindings.
 
-The name lists in shared/docs were taken from the string table of the real bindings
+The name lists in docs/tensorrt (copied from shared/docs) were taken from the string table of the real bindings
 (tensorrt-cu12-bindings 10.16.1.11, tensorrt-cu13-bindings 11.4.0.106). The linker merges a
 string into a longer one that ends with it, so some real names appear only as a suffix of a
 listed one ("Logger" inside "ILogger", "serialize" inside "deserialize"); a name therefore counts
@@ -19,14 +19,14 @@ import pytest
 from fakes import tensorrt as fake_trt
 
 REPO = Path(__file__).resolve().parents[3]
-DOCS = Path("/work/shared/docs")
+DOCS = REPO / "docs" / "tensorrt"
 LIST_FILES = {"10": "tensorrt-10.16-python-names.txt", "11": "tensorrt-11.4-python-names.txt"}
 PURE_PYTHON = {"nptype", "__version__"}
 TRT_ALIASES = {"trt", "tensorrt"}  # how toolkit code names the module
 
 
 def _find_list(name: str) -> Path | None:
-    for base in (DOCS, REPO / "docs" / "tensorrt", REPO / "tests" / "data"):
+    for base in (DOCS, REPO.parent / "shared" / "docs"):
         if (base / name).exists():
             return base / name
     return None
@@ -38,7 +38,7 @@ def names() -> dict[str, set[str]]:
     for major, fname in LIST_FILES.items():
         path = _find_list(fname)
         if path is None:
-            pytest.skip(f"{fname} not found (looked in {DOCS}, docs/tensorrt, tests/data)")
+            pytest.fail(f"{fname} not found in {DOCS}")
         out[major] = set(path.read_text().split())
     return out
 
