@@ -7,6 +7,7 @@ into one message and an exit code (2 usage, 1 other), with a traceback only unde
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -80,10 +81,48 @@ def _register_commands() -> None:
             cli.add_command(command)
 
 
+# Commands that load TensorFlow (through Keras or tf2onnx).
+_TF_COMMANDS = {"train", "show", "export", "bench", "pipeline", "reproduce"}
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up chatter (CUDA-driver probes, printed before its
+    logging is configured, so TF_CPP_MIN_LOG_LEVEL cannot hide them) kept off the terminal.
+    If the import fails, what it printed is shown with the error."""
+    import tempfile
+
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     _register_commands()
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = argv if argv is not None else sys.argv[1:]
+    debug = "--debug" in args
+    if not debug:
+        # TF's C++ logs (INFO..ERROR: device probes, "failed call to cuInit" on a CPU machine);
+        # Python-level errors still surface, and --debug shows everything.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        if _TF_COMMANDS & set(args) and "--help" not in args and "-h" not in args:
+            # Keras must see the backend chosen with --keras-backend before it loads, and
+            # only the tensorflow backend needs TensorFlow itself.
+            backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+            if "--keras-backend" not in args and backend == "tensorflow":
+                # A missing TensorFlow is reported by the command itself.
+                with contextlib.suppress(ImportError):
+                    _import_tensorflow_quietly()
     try:
         cli.main(args=argv, prog_name="mnx", standalone_mode=False)
     except MnxError as exc:
