@@ -344,7 +344,7 @@ def _export_int8(
             with _quiet():
                 precision.int8_from_onnx(prepared(), path, r, method, enc)
 
-        make(enc.value, path, fp32, {**int8_opts, "encoding": enc.value}, build)
+        make(enc.value, path, fp32, {**int8_opts, **enc.settings()}, build)
     return state.get("calibration")
 
 
