@@ -18,8 +18,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.artifacts import ensure_dir, utc_now, write_json_atomic, write_text_atomic
-from toolkit.errors import UnknownNameError, UsageError
+from toolkit.artifacts import (
+    ensure_dir,
+    read_json,
+    utc_now,
+    write_json_atomic,
+    write_text_atomic,
+)
+from toolkit.errors import CorruptArtifactError, UnknownNameError, UsageError
 
 NOTEBOOKS = ("000", "001", "002", "003", "004")
 
@@ -204,12 +210,33 @@ def reproduce(
             )
         )
     out = ensure_dir(out_dir or root / "reproduce")
-    tables = write_tables(rows, out)
-    plot = plot_reported_vs_ours(rows, out / "reported_vs_ours.png") if rows else None
+    # Tables and plot cover every network reproduced into `out` so far, this run's rows replacing
+    # earlier ones of the same network: `mnx reproduce 002` then `003` gives one summary.
+    everything = _merge(_load_rows(out / "reproduce.json"), rows)
+    tables = write_tables(everything, out)
+    plot = plot_reported_vs_ours(everything, out / "reported_vs_ours.png")
     write_json_atomic(
-        out / "reproduce.json", {"created": utc_now(), "rows": [asdict(r) for r in rows]}
+        out / "reproduce.json", {"created": utc_now(), "rows": [asdict(r) for r in everything]}
     )
     return ReproResult(rows=tuple(rows), tables=tuple(tables), plot=plot, created=utc_now())
+
+
+def _load_rows(path: Path) -> list[ReproRow]:
+    if not path.exists():
+        return []
+    try:
+        return [ReproRow(**r) for r in read_json(path)["rows"]]
+    except (KeyError, TypeError, CorruptArtifactError):
+        return []  # a foreign or older file: start the summary afresh
+
+
+def _merge(old: Sequence[ReproRow], new: Sequence[ReproRow]) -> list[ReproRow]:
+    import architectures
+
+    by_name = {r.name: r for r in old}
+    by_name.update({r.name: r for r in new})
+    order = {n: i for i, n in enumerate(architectures.names())}
+    return sorted(by_name.values(), key=lambda r: order.get(r.name, len(order)))
 
 
 def _export_accuracies(name: str, root: Path, say: Callable[[str], None]) -> tuple[Any, Any]:

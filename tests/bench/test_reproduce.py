@@ -79,3 +79,12 @@ def test_cli_reproduce_errors(tmp_path: Path) -> None:
         assert proc.returncode == code, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
         assert proc.stderr.startswith("Error:")
+
+
+def test_summary_accumulates_across_runs(copy_trained: Path) -> None:
+    out = copy_trained / "repro-out"
+    rep.reproduce(["003"], copy_trained, only=["linear"], epochs=1, export=False, out_dir=out)
+    rep.reproduce(["001"], copy_trained, only=["m31_k3"], epochs=1, export=False, out_dir=out)
+    summary = (out / "README.md").read_text()
+    assert "| linear |" in summary and "| m31_k3 |" in summary
+    assert (out / "notebook_001.md").exists() and (out / "notebook_003.md").exists()

@@ -77,6 +77,7 @@ def reproduce_cmd(obj, notebooks, all_, networks, epochs, limit, no_export, out)
     )
     for nb in sorted({r.notebook for r in result.rows}):
         click.echo(rep.notebook_table(nb, result.rows))
+    click.echo("(The files below cover every network reproduced into that folder so far.)")
     click.echo(f"Tables: {', '.join(str(p) for p in result.tables)}")
     if result.plot:
         click.echo(f"Plot:   {result.plot}")
