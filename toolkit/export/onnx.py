@@ -57,7 +57,6 @@ def onnx_from_keras(
 
     `model` may pass the already-loaded Keras model to skip loading it again.
     """
-    import onnx
     import tensorflow as tf
     import tf2onnx
 
@@ -89,17 +88,24 @@ def onnx_from_keras(
         ) from exc
 
     _name_io(proto)
+    check_and_save(proto, out_path, f"ONNX model converted from '{keras_path.name}'")
+    return proto
+
+
+def check_and_save(proto: Any, out_path: Path, what: str) -> None:
+    """onnx.checker (full) then an atomic save; a failing check is an ExportError."""
+    import onnx
+
     try:
         onnx.checker.check_model(proto, full_check=True)
     except Exception as exc:
         raise ExportError(
-            f"The ONNX model converted from '{keras_path.name}' fails onnx.checker ({exc})",
+            f"The {what} fails onnx.checker ({exc})",
             expected="a valid ONNX model",
-            fix="report it with `mnx --debug export ...` output",
+            fix="re-run with `mnx --debug export ...` and report the output",
         ) from exc
     with atomic_path(out_path) as tmp:
         onnx.save_model(proto, str(tmp))
-    return proto
 
 
 def _name_io(proto: Any) -> None:
