@@ -25,9 +25,16 @@ def onnx_flops_per_image(onnx_path: Path) -> int | None:
             dims[0].ClearField("dim_param")
             dims[0].dim_value = 1
     try:
-        model = shape_inference.infer_shapes(model, strict_mode=False)
-    except Exception:  # shape inference failing only means "not measured"
-        return None
+        # ONNX Runtime's symbolic inference follows the Shape -> Reshape chains tf2onnx emits for
+        # Flatten, where onnx's own inference leaves the dense layers' shapes unknown.
+        from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
+
+        model = SymbolicShapeInference.infer_shapes(model, auto_merge=True)
+    except Exception:
+        try:
+            model = shape_inference.infer_shapes(model, strict_mode=False)
+        except Exception:  # shape inference failing only means "not measured"
+            return None
     shapes: dict[str, list[int]] = {}
     for vi in list(model.graph.input) + list(model.graph.value_info) + list(model.graph.output):
         dims = [
