@@ -160,7 +160,7 @@ def load_tensorrt() -> ModuleType:
             expected="the `tensorrt` package (TensorRT 10 or 11) and an NVIDIA GPU",
             fix=(
                 f"{TRT_EXTRA} on a machine with an NVIDIA GPU; the PyPI package downloads "
-                "NVIDIA's wheels from pypi.nvidia.com at install time, so that index must be "
+                "NVIDIA's wheels from NVIDIA's own package index at install time, so it must be "
                 "reachable"
             ),
         ) from exc
