@@ -372,7 +372,7 @@ def _tensorrt(
             )
         return (), TRT_MISSING
     try:
-        from toolkit.export.tensorrt import EngineOptions, build_engines
+        from toolkit.export.tensorrt import EngineOptions, build_engines, export_precisions
     except ImportError as exc:
         if options.trt:
             raise MissingDependencyError(
@@ -383,8 +383,9 @@ def _tensorrt(
         return (), f"TensorRT: exporter unavailable ({exc})"
     say("TensorRT: building engines")
     try:
-        precisions = ("fp32",) + ("fp16",) * options.fp16 + ("int8",) * options.int8
-        engine_options = EngineOptions(precisions=precisions, **dict(options.engine))
+        engine_options = EngineOptions(
+            precisions=export_precisions(options), **dict(options.engine)
+        )
         return tuple(build_engines(name, root, engine_options)), None
     except MissingDependencyError as exc:
         if options.trt:

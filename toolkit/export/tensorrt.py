@@ -456,19 +456,23 @@ def check_engine(engine_path: Path, gpu: GpuInfo, trt_version: str) -> dict[str,
 # --- all engines of one network -----------------------------------------------------------------
 
 
-def engine_options(options: Any) -> EngineOptions:
-    """EngineOptions as given, or derived from the export pipeline's ExportOptions (fp32 always,
-    fp16/int8 when its flags say so), or the defaults for None."""
-    if options is None:
-        return EngineOptions()
-    if isinstance(options, EngineOptions):
-        return options
-    precisions = (
+def export_precisions(options: Any) -> tuple[str, ...]:
+    """The engine precisions an export asks for: fp32 always, fp16/int8 when its flags say so."""
+    return (
         ("fp32",)
         + (("fp16",) if getattr(options, "fp16", False) else ())
         + (("int8",) if getattr(options, "int8", False) else ())
     )
-    return EngineOptions(precisions=precisions)
+
+
+def engine_options(options: Any) -> EngineOptions:
+    """EngineOptions as given, or derived from the export pipeline's ExportOptions (see
+    `export_precisions`), or the defaults for None."""
+    if options is None:
+        return EngineOptions()
+    if isinstance(options, EngineOptions):
+        return options
+    return EngineOptions(precisions=export_precisions(options))
 
 
 def build_engines(

@@ -22,7 +22,9 @@ OUTPUT_NAME = "output"  # the (N, 10) softmax output tensor name
 
 @dataclass(frozen=True)
 class DeviceTiming:
-    """Device-side times of the last `infer` call, from CUDA events (None = not measured)."""
+    """Device-side times of the last `infer` call (None = not measured). TrtRunner takes them
+    from CUDA events; OrtCudaRunner from host-clock spans around synchronous steps (its
+    `timed_scope` says so)."""
 
     h2d_ms: float | None
     compute_ms: float | None
