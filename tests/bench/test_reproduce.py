@@ -43,6 +43,9 @@ def test_reproduce_trains_then_resumes(tmp_path: Path, subset_data) -> None:  # 
     # 2 epochs on the 5,000-image subset with the seed's SGD(0.5) really learns
     assert row.test_accuracy > 0.6
     assert row.diff_pp == pytest.approx(100 * (row.test_accuracy - 0.9159))
+    # 2 epochs: the swing range covers both, and the last one (the table's figure) is inside it
+    assert row.swing_min is not None and row.swing_max is not None
+    assert row.swing_min <= row.test_accuracy <= row.swing_max
     md = (root / "reproduce" / "notebook_003.md").read_text()
     assert "| linear |" in md and "91.59" in md and "not the full recipe" in md
     assert first.plot is not None and first.plot.read_bytes()[:4] == b"\x89PNG"
@@ -88,3 +91,27 @@ def test_summary_accumulates_across_runs(copy_trained: Path) -> None:
     summary = (out / "README.md").read_text()
     assert "| linear |" in summary and "| m31_k3 |" in summary
     assert (out / "notebook_001.md").exists() and (out / "notebook_003.md").exists()
+
+
+def test_swing_columns_and_flag() -> None:
+    assert rep._swing([0.90, 0.95, 0.97, 0.96, 0.98, 0.97, 0.99]) == (0.96, 0.99)
+    assert rep._swing([]) == (None, None)
+    base = dict(
+        name="m31_k3", notebook="001", section="2.2.1", params=50410, epochs=25,
+        reported_test_accuracy=0.9812, test_accuracy=0.9853, reported_test_loss=None,
+        test_loss=0.08, reported_train_accuracy=None, train_accuracy=None,
+        reported_train_loss=None, train_loss=None, seconds_per_epoch=1.0,
+        onnx_fp32_accuracy=None, onnx_int8_accuracy=None, trained_now=True, full_recipe=True,
+    )  # fmt: skip
+    inside = rep.ReproRow(**base, swing_min=0.9751, swing_max=0.9853)  # type: ignore[arg-type]
+    outside = rep.ReproRow(**base, swing_min=0.9840, swing_max=0.9853)  # type: ignore[arg-type]
+    old = rep.ReproRow(**base)  # type: ignore[arg-type]  # rows saved before the swing columns
+    assert inside.within_swing and not outside.within_swing and not old.within_swing
+    table = rep.notebook_table("001", [inside, outside, old])
+    lines = [ln for ln in table.splitlines() if ln.startswith("| m31_k3")]
+    assert "97.51–98.53" in lines[0] and "last 5 epochs' range" in lines[0]
+    assert "**>0.3 pp**" in lines[1] and "range" not in lines[1]
+    assert "| – |" in lines[2]
+    # every row has as many cells as the header
+    header = next(ln for ln in table.splitlines() if ln.startswith("| network"))
+    assert all(ln.count("|") == header.count("|") for ln in lines)
