@@ -44,8 +44,8 @@ def test_reproduce_trains_then_resumes(tmp_path: Path, subset_data) -> None:  # 
     assert row.test_accuracy > 0.6
     assert row.diff_pp == pytest.approx(100 * (row.test_accuracy - 0.9159))
     # 2 epochs: the swing range covers both, and the last one (the table's figure) is inside it
-    assert row.swing_min is not None and row.swing_max is not None
-    assert row.swing_min <= row.test_accuracy <= row.swing_max
+    assert len(row.last_test_accuracies) == 2
+    assert row.test_accuracy == pytest.approx(row.last_test_accuracies[-1], abs=1e-6)
     md = (root / "reproduce" / "notebook_003.md").read_text()
     assert "| linear |" in md and "91.59" in md and "not the full recipe" in md
     assert first.plot is not None and first.plot.read_bytes()[:4] == b"\x89PNG"
@@ -94,8 +94,6 @@ def test_summary_accumulates_across_runs(copy_trained: Path) -> None:
 
 
 def test_swing_columns_and_flag() -> None:
-    assert rep._swing([0.90, 0.95, 0.97, 0.96, 0.98, 0.97, 0.99]) == (0.96, 0.99)
-    assert rep._swing([]) == (None, None)
     base = dict(
         name="m31_k3", notebook="001", section="2.2.1", params=50410, epochs=25,
         reported_test_accuracy=0.9812, test_accuracy=0.9853, reported_test_loss=None,
@@ -103,15 +101,56 @@ def test_swing_columns_and_flag() -> None:
         reported_train_loss=None, train_loss=None, seconds_per_epoch=1.0,
         onnx_fp32_accuracy=None, onnx_int8_accuracy=None, trained_now=True, full_recipe=True,
     )  # fmt: skip
-    inside = rep.ReproRow(**base, swing_min=0.9751, swing_max=0.9853)  # type: ignore[arg-type]
-    outside = rep.ReproRow(**base, swing_min=0.9840, swing_max=0.9853)  # type: ignore[arg-type]
-    old = rep.ReproRow(**base)  # type: ignore[arg-type]  # rows saved before the swing columns
+    inside = rep.ReproRow(**base, last_test_accuracies=(0.9751, 0.9853))  # type: ignore[arg-type]
+    outside = rep.ReproRow(**base, last_test_accuracies=(0.9840, 0.9853))  # type: ignore[arg-type]
+    old = rep.ReproRow(**base)  # type: ignore[arg-type]  # rows saved before the column
     assert inside.within_swing and not outside.within_swing and not old.within_swing
+    assert inside.diff_last_mean_pp is None  # notebook 001 printed no per-epoch log
     table = rep.notebook_table("001", [inside, outside, old])
     lines = [ln for ln in table.splitlines() if ln.startswith("| m31_k3")]
     assert "97.51–98.53" in lines[0] and "last 5 epochs' range" in lines[0]
     assert "**>0.3 pp**" in lines[1] and "range" not in lines[1]
-    assert "| – |" in lines[2]
-    # every row has as many cells as the header
     header = next(ln for ln in table.splitlines() if ln.startswith("| network"))
     assert all(ln.count("|") == header.count("|") for ln in lines)
+
+
+def test_seed_last_epochs_come_from_its_logs() -> None:
+    import architectures
+
+    for name, last in rep.REPORTED_LAST_EPOCHS.items():
+        # the seed's printed figure is its last logged epoch
+        assert last[-1] == pytest.approx(architectures.get(name).reported_accuracy), name
+        assert 4 <= len(last) <= rep.SWING_EPOCHS + 1
+    base = dict(
+        name="mlp_3x1500", notebook="003", section="cell [13]", params=5695510, epochs=34,
+        reported_test_accuracy=0.9842, test_accuracy=0.9791, reported_test_loss=None,
+        test_loss=0.13, reported_train_accuracy=None, train_accuracy=None,
+        reported_train_loss=None, train_loss=None, seconds_per_epoch=1.0,
+        onnx_fp32_accuracy=None, onnx_int8_accuracy=None, trained_now=True, full_recipe=True,
+    )  # fmt: skip
+    row = rep.ReproRow(**base, last_test_accuracies=(0.9822, 0.9834, 0.9815, 0.9838, 0.9791))  # type: ignore[arg-type]
+    seed_mean = sum(rep.REPORTED_LAST_EPOCHS["mlp_3x1500"]) / 5
+    assert row.diff_last_mean_pp == pytest.approx(100 * (0.982 - seed_mean))
+    line = next(
+        ln for ln in rep.notebook_table("003", [row]).splitlines() if "| mlp_3x1500 |" in ln
+    )
+    assert "98.01–98.54" in line and "97.91–98.38" in line and "**>0.3 pp**" in line
+
+
+def test_rows_survive_a_json_round_trip(tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    from toolkit.artifacts import write_json_atomic
+
+    row = rep.ReproRow(
+        name="linear", notebook="003", section="s", params=7960, epochs=17,
+        reported_test_accuracy=0.9159, test_accuracy=0.9151, reported_test_loss=None,
+        test_loss=0.3, reported_train_accuracy=None, train_accuracy=None,
+        reported_train_loss=None, train_loss=None, seconds_per_epoch=1.0,
+        onnx_fp32_accuracy=None, onnx_int8_accuracy=None, trained_now=True, full_recipe=True,
+        last_test_accuracies=(0.91, 0.92),
+    )  # fmt: skip
+    old = {k: v for k, v in asdict(row).items() if k != "last_test_accuracies"}
+    write_json_atomic(tmp_path / "r.json", {"rows": [asdict(row), old]})
+    back = rep._load_rows(tmp_path / "r.json")
+    assert back[0] == row and back[1].last_test_accuracies == ()
