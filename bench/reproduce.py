@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -275,15 +275,25 @@ def reproduce(
 
 
 def _load_rows(path: Path) -> list[ReproRow]:
+    """Rows of an earlier summary. Columns added or dropped since it was written do not cost the
+    other rows (a schema change once wiped a summary here); only unreadable rows are left out."""
     if not path.exists():
         return []
     try:
-        rows = read_json(path)["rows"]
-        for r in rows:  # JSON gives lists; rows written before the column have none
-            r["last_test_accuracies"] = tuple(r.get("last_test_accuracies") or ())
-        return [ReproRow(**r) for r in rows]
+        raw = read_json(path)["rows"]
     except (KeyError, TypeError, CorruptArtifactError):
-        return []  # a foreign or older file: start the summary afresh
+        return []  # a foreign file: start the summary afresh
+    known = {f.name for f in fields(ReproRow)}
+    rows = []
+    for r in raw if isinstance(raw, list) else []:
+        try:
+            kept = {k: v for k, v in r.items() if k in known}
+            # JSON gives lists; rows written before the column have none
+            kept["last_test_accuracies"] = tuple(kept.get("last_test_accuracies") or ())
+            rows.append(ReproRow(**kept))
+        except (AttributeError, TypeError):
+            continue  # a row missing a required field
+    return rows
 
 
 def _merge(old: Sequence[ReproRow], new: Sequence[ReproRow]) -> list[ReproRow]:

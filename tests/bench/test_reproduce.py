@@ -151,6 +151,11 @@ def test_rows_survive_a_json_round_trip(tmp_path: Path) -> None:
         last_test_accuracies=(0.91, 0.92),
     )  # fmt: skip
     old = {k: v for k, v in asdict(row).items() if k != "last_test_accuracies"}
-    write_json_atomic(tmp_path / "r.json", {"rows": [asdict(row), old]})
+    # a column that a later or earlier version wrote (here: swing_min) is ignored, not fatal
+    other = {**asdict(row), "name": "mlp_3x1500", "swing_min": 0.9}
+    broken = {"name": "cnn9"}  # required fields missing: only this row is left out
+    write_json_atomic(tmp_path / "r.json", {"rows": [asdict(row), old, other, broken]})
     back = rep._load_rows(tmp_path / "r.json")
+    assert [r.name for r in back] == ["linear", "linear", "mlp_3x1500"]
     assert back[0] == row and back[1].last_test_accuracies == ()
+    assert back[2].last_test_accuracies == (0.91, 0.92)
