@@ -18,8 +18,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from architectures.recipe import InputLayout, Recipe
-from toolkit.errors import UnknownNameError, UsageError
+from mnx.architectures.recipe import InputLayout, Recipe
+from mnx.errors import UnknownNameError, UsageError
 
 
 class Family(str, Enum):
@@ -96,7 +96,7 @@ def _first_line(doc: str | None) -> str:
 
 
 def _load_builtin() -> None:
-    import architectures.zoo  # noqa: F401  (registers the 38 seed networks)
+    import mnx.architectures.zoo  # noqa: F401  (registers the 38 seed networks)
 
 
 def load_arch_file(path: str | Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.runners.base import Runner
+from mnx.toolkit.runners.base import Runner
 
 EVAL_BATCH = 256
 
@@ -53,7 +53,7 @@ def keras_reference(
     model_path: Path, x: np.ndarray, data_sha: str, cache_dir: Path | None
 ) -> np.ndarray:
     """Keras FP32 probabilities for `x` (cached by model and data checksums)."""
-    from toolkit.artifacts import sha256_bytes, sha256_file, write_bytes_atomic
+    from mnx.toolkit.artifacts import sha256_bytes, sha256_file, write_bytes_atomic
 
     key = (sha256_file(model_path), sha256_bytes(data_sha.encode() + str(x.shape).encode()))
     if key in _MEMORY:
@@ -67,7 +67,7 @@ def keras_reference(
                 return ref
         except (OSError, ValueError):
             pass  # a damaged cache is recomputed and overwritten below
-    from toolkit.runners.keras_runner import KerasRunner
+    from mnx.toolkit.runners.keras_runner import KerasRunner
 
     with KerasRunner(model_path) as runner:
         ref = predict_all(runner, x, batch_size=1000)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.records import BenchResults, BenchRow
-from toolkit.errors import MnxError
+from mnx.bench.records import BenchResults, BenchRow
+from mnx.errors import MnxError
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def render(cmp: Comparison, console: object = None) -> None:
     """A rich table of changes, regressions in red."""
     from rich.table import Table
 
-    from bench.report import make_console
+    from mnx.bench.report import make_console
 
     con: Any = console or make_console()
     table = Table(title="Relative change B vs A", title_justify="left")

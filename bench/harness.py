@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.runners.base import DeviceTiming, Runner
+from mnx.toolkit.runners.base import DeviceTiming, Runner
 
 MAX_ITERATIONS = 10_000_000
 

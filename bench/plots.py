@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.records import BenchResults, BenchRow
+from mnx.bench.records import BenchResults, BenchRow
 
 
 def draw_plots(results: BenchResults, stem: Path) -> list[Path]:
@@ -34,7 +34,7 @@ def _label(r: BenchRow) -> str:
 def _save(fig: object, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    from toolkit.artifacts import atomic_path
+    from mnx.toolkit.artifacts import atomic_path
 
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")  # type: ignore[attr-defined]

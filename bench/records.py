@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import CorruptArtifactError, MissingArtifactError
+from mnx.errors import CorruptArtifactError, MissingArtifactError
 
 SCHEMA_VERSION = 1
 KIND = "mnx.bench.results"
@@ -207,7 +207,7 @@ class BenchResults:
     @classmethod
     def load(cls, path: Path) -> BenchResults:
         """Read a results file; clear errors for a missing, foreign or incompatible one."""
-        from toolkit.artifacts import read_json
+        from mnx.toolkit.artifacts import read_json
 
         if not path.is_file():
             raise MissingArtifactError(

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.records import BenchResults, BenchRow
-from bench.stats import COV_WARN
+from mnx.bench.records import BenchResults, BenchRow
+from mnx.bench.stats import COV_WARN
 
 LATEST = "latest.json"
 
@@ -232,7 +232,7 @@ def timestamp() -> str:
 
 def save(results: BenchResults, root: Path, plots: bool = True) -> SavedFiles:
     """Write `<root>/bench/<UTC timestamp>.{json,csv,md}`, `latest.json` and the plots."""
-    from toolkit.artifacts import ensure_dir, write_text_atomic
+    from mnx.toolkit.artifacts import ensure_dir, write_text_atomic
 
     out_dir = ensure_dir(root / "bench")
     stem = timestamp()
@@ -253,7 +253,7 @@ def save(results: BenchResults, root: Path, plots: bool = True) -> SavedFiles:
     write_text_atomic(paths.markdown, to_markdown(results))
     write_text_atomic(paths.latest, text)
     if plots:
-        from bench.plots import draw_plots
+        from mnx.bench.plots import draw_plots
 
         paths = dataclasses.replace(paths, plots=tuple(draw_plots(results, out_dir / stem)))
     return paths

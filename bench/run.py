@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from bench.accuracy import EVAL_BATCH, keras_reference, predict_all, score
-from bench.harness import HarnessConfig, measure
-from bench.records import BenchConfig, BenchResults, BenchRow, Provenance, clean_float
-from bench.stats import LatencyStats, device_stats, throughput, timing_warnings
-from bench.variants import (
+from mnx.bench.accuracy import EVAL_BATCH, keras_reference, predict_all, score
+from mnx.bench.harness import HarnessConfig, measure
+from mnx.bench.records import BenchConfig, BenchResults, BenchRow, Provenance, clean_float
+from mnx.bench.stats import LatencyStats, device_stats, throughput, timing_warnings
+from mnx.bench.variants import (
     BACKENDS,
     PRECISIONS,
     Variant,
@@ -25,14 +25,14 @@ from bench.variants import (
     parse_precisions,
     resolve,
 )
-from toolkit.errors import MissingArtifactError, MnxError, UnknownNameError, UsageError
+from mnx.errors import MissingArtifactError, MnxError, UnknownNameError, UsageError
 
 DEFAULT_BATCH_SIZES = (1, 32, 256)
 
 
 def trained_networks(root: Path) -> list[str]:
     """Registered networks that have a model.keras under `root`, in registry order."""
-    import architectures
+    from mnx import architectures
 
     return [n for n in architectures.names() if (root / n / "model.keras").is_file()]
 
@@ -63,10 +63,10 @@ def run_bench(
     N test images. `keras_mode` picks the timed Keras call: "predict_on_batch" or "function"
     (a compiled tf.function); never `model.predict`.
     """
-    from toolkit.artifacts import artifacts_root, utc_now
+    from mnx.toolkit.artifacts import artifacts_root, utc_now
 
     root = root or artifacts_root()
-    from toolkit.runners.keras_runner import MODES
+    from mnx.toolkit.runners.keras_runner import MODES
 
     if keras_mode not in MODES:
         raise UnknownNameError("Keras mode", keras_mode, MODES, hint="pass --keras-mode")
@@ -88,7 +88,7 @@ def run_bench(
         warmup_iterations=config.warmup_iterations,
         warmup_s=config.warmup_s,
     )
-    import architectures
+    from mnx import architectures
 
     nets = [architectures.get(n) for n in config.networks]  # unknown names fail before work
     for net in nets:
@@ -123,7 +123,7 @@ def run_bench(
         )
 
     if data is None:
-        from toolkit.data import load_mnist
+        from mnx.toolkit.data import load_mnist
 
         data = load_mnist()
     rows: list[BenchRow] = []
@@ -150,8 +150,8 @@ def run_bench(
                 rows.extend(new_rows)
                 for r in new_rows:
                     providers_seen += [p for p in r.providers if p not in providers_seen]
-    from toolkit import __version__
-    from toolkit.versions import cpu_model, git_commit, versions
+    from mnx.toolkit import __version__
+    from mnx.toolkit.versions import cpu_model, git_commit, versions
 
     vers = versions()
     provenance = Provenance(
@@ -242,7 +242,7 @@ class _NetInfo:
 
     @property
     def params(self) -> int | None:
-        from toolkit.artifacts import read_json
+        from mnx.toolkit.artifacts import read_json
 
         train_json = self.net_dir / "train.json"
         if train_json.is_file():
@@ -253,7 +253,7 @@ class _NetInfo:
 
     def flops(self, runner: Any) -> int | None:
         if self._flops is False:
-            from bench.flops import keras_flops_per_image, onnx_flops_per_image
+            from mnx.bench.flops import keras_flops_per_image, onnx_flops_per_image
 
             fp32 = self.net_dir / "model.fp32.onnx"
             value: int | None = None
@@ -266,7 +266,7 @@ class _NetInfo:
 
 
 def _test_set(net: Any, data: Any, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
-    from toolkit.data import preprocess
+    from mnx.toolkit.data import preprocess
 
     xs, ys = data.x_test, data.y_test
     if limit is not None:

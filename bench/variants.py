@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolkit.errors import MissingDependencyError, UnknownNameError, UsageError
-from toolkit.runners.base import Runner
+from mnx.errors import MissingDependencyError, UnknownNameError, UsageError
+from mnx.toolkit.runners.base import Runner
 
 BACKENDS = ("keras", "ort", "ort-cuda", "trt")
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -89,7 +89,7 @@ def resolve(
     if backend == "keras":
         if precision != "fp32":
             return None
-        from toolkit.runners.keras_runner import KerasRunner
+        from mnx.toolkit.runners.keras_runner import KerasRunner
 
         path = net_dir / "model.keras"
         return Variant(
@@ -114,7 +114,7 @@ def _not_exported(name: str, precision: str, filename: str) -> str:
 def stale_reason(net_dir: Path, filename: str) -> str | None:
     """Why `filename` must not be trusted (changed since recorded, or its source changed), else
     None. Files mnx did not record (made by hand) are taken as they are."""
-    from toolkit.artifacts import artifact_record, sha256_file
+    from mnx.toolkit.artifacts import artifact_record, sha256_file
 
     seen: set[str] = set()
     current = filename
@@ -163,10 +163,10 @@ def _onnx_variant(
 
 
 def _ort_cpu(name: str, precision: str, net_dir: Path, threads: int | None) -> Variant:
-    from toolkit.runners.ort import OrtRunner
+    from mnx.toolkit.runners.ort import OrtRunner
 
     try:
-        from toolkit.runners.ort import import_onnxruntime
+        from mnx.toolkit.runners.ort import import_onnxruntime
 
         import_onnxruntime()
     except MissingDependencyError as exc:
@@ -186,14 +186,14 @@ def _ort_cpu(name: str, precision: str, net_dir: Path, threads: int | None) -> V
 
 
 def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
-    from toolkit.gpu import gpu_info, ort_cuda_status
+    from mnx.toolkit.gpu import gpu_info, ort_cuda_status
 
     status = ort_cuda_status()
     if not status.available:
         return Variant(name, "ort-cuda", precision, skipped_reason=status.problem)
     if gpu_info() is None:
         return Variant(name, "ort-cuda", precision, skipped_reason="no CUDA GPU")
-    from toolkit.runners.ort_cuda import OrtCudaRunner
+    from mnx.toolkit.runners.ort_cuda import OrtCudaRunner
 
     return _onnx_variant(
         name,
@@ -207,7 +207,7 @@ def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
 
 
 def _trt(name: str, precision: str, net_dir: Path) -> Variant:
-    from toolkit.gpu import gpu_info, tensorrt_status
+    from mnx.toolkit.gpu import gpu_info, tensorrt_status
 
     status = tensorrt_status()
     if not status.installed:
@@ -220,8 +220,8 @@ def _trt(name: str, precision: str, net_dir: Path) -> Variant:
     gpu = gpu_info()
     if gpu is None:
         return Variant(name, "trt", precision, skipped_reason="no CUDA GPU")
-    from toolkit.export import tensorrt as trt_export
-    from toolkit.runners.trt import TrtRunner
+    from mnx.toolkit.export import tensorrt as trt_export
+    from mnx.toolkit.runners.trt import TrtRunner
 
     engine = trt_export.engine_dir(
         net_dir, gpu, status.version or "unknown"
@@ -243,7 +243,7 @@ def _trt(name: str, precision: str, net_dir: Path) -> Variant:
 
 def gpu_name() -> str | None:
     """The CUDA GPU's model name, or None without one."""
-    from toolkit.gpu import gpu_info
+    from mnx.toolkit.gpu import gpu_info
 
     info = gpu_info()
     return info.name if info is not None else None

@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolkit.data import load_mnist
-from toolkit.data.subset import write_subset
-from toolkit.errors import MnxError
+from mnx.errors import MnxError
+from mnx.toolkit.data import load_mnist
+from mnx.toolkit.data.subset import write_subset
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "mnist_subset.npz"
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SUBSET = ROOT / "tests" / "data" / "mnist_subset.npz"
+from support.paths import SUBSET
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -24,7 +23,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def subset_data():  # type: ignore[no-untyped-def]
     """The committed real-MNIST subset, loaded once."""
-    from toolkit.data import load_mnist
+    from mnx.toolkit.data import load_mnist
 
     return load_mnist(SUBSET, fetch=False)
 
@@ -34,7 +33,7 @@ def trained_root(tmp_path_factory: pytest.TempPathFactory, subset_data) -> Path:
     """An artifacts root holding two tiny trained networks (1 epoch on the subset):
     `linear` (FLAT layout, 7,960 params) and `m31_k3` (IMAGE layout CNN, 50,410 params).
     Tests that write into it must copy it first (`copy_trained`)."""
-    from toolkit.train import TrainConfig, train
+    from mnx.toolkit.train import TrainConfig, train
 
     root = tmp_path_factory.mktemp("trained")
     for name in ("linear", "m31_k3"):

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import ArtifactsDirError, CorruptArtifactError
+from mnx.errors import ArtifactsDirError, CorruptArtifactError
 
 ENV_ARTIFACTS = "MNX_ARTIFACTS"
 MANIFEST = "manifest.json"

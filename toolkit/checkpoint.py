@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.artifacts import atomic_path, read_json, write_json_atomic
+from mnx.toolkit.artifacts import atomic_path, read_json, write_json_atomic
 
 CHECKPOINT_DIR = ".checkpoint"
 _WEIGHTS = "weights.weights.h5"

@@ -19,7 +19,7 @@ from importlib import metadata
 from types import ModuleType
 from typing import Any
 
-from toolkit.errors import MissingDependencyError
+from mnx.errors import MissingDependencyError
 
 GPU_EXTRA = "pip install 'mnx[gpu]'"  # onnxruntime-gpu + cuda-python
 TRT_EXTRA = "pip install 'mnx[tensorrt]'"  # tensorrt (+ cuda-python)
@@ -87,7 +87,7 @@ def require_gpu(index: int = 0) -> GpuInfo:
 
 def _gpu_info_cuda(index: int) -> GpuInfo | None:
     try:
-        from toolkit.runners.cuda import load_cudart
+        from mnx.toolkit.runners.cuda import load_cudart
     except ImportError:  # pragma: no cover - toolkit is always importable
         return None
     try:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from toolkit.artifacts import atomic_path
+from mnx.toolkit.artifacts import atomic_path
 
 
 def new_figure(figsize: tuple[float, float] = (8.0, 5.0)) -> Any:

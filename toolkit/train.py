@@ -1,6 +1,6 @@
 """Train a registered network with its seed recipe and write its artifacts atomically.
 
-    from toolkit.train import TrainConfig, train
+    from mnx.toolkit.train import TrainConfig, train
     result = train("cnn9", TrainConfig(), Path("artifacts"))
 
 Writes under <root>/<name>/: model.keras, history.json, plots/loss.png, plots/accuracy.png, a
@@ -22,7 +22,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit.artifacts import (
+from mnx.errors import (
+    CorruptArtifactError,
+    MissingArtifactError,
+    MissingDependencyError,
+    MnxError,
+    UsageError,
+)
+from mnx.toolkit.artifacts import (
     atomic_path,
     is_current,
     load_manifest,
@@ -33,18 +40,11 @@ from toolkit.artifacts import (
     utc_now,
     write_json_atomic,
 )
-from toolkit.checkpoint import Checkpoint, Resume
-from toolkit.errors import (
-    CorruptArtifactError,
-    MissingArtifactError,
-    MissingDependencyError,
-    MnxError,
-    UsageError,
-)
+from mnx.toolkit.checkpoint import Checkpoint, Resume
 
 if TYPE_CHECKING:
-    from architectures.registry import Network
-    from toolkit.data import Mnist
+    from mnx.architectures.registry import Network
+    from mnx.toolkit.data import Mnist
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
@@ -194,7 +194,7 @@ class _Prepared:
 
 
 def _prepare(net: Network, data: Mnist, limit: int | None) -> _Prepared:
-    from toolkit.data import one_hot, preprocess
+    from mnx.toolkit.data import one_hot, preprocess
 
     n_train = len(data.x_train)
     if limit is not None and limit > n_train:
@@ -238,7 +238,7 @@ def _epoch_timer() -> Any:
 
 def resolved_options(net: Network, config: TrainConfig, data_sha256: str) -> dict[str, Any]:
     """The options a trained model.keras is recorded with; equal options = same training."""
-    from toolkit.versions import keras_backend
+    from mnx.toolkit.versions import keras_backend
 
     return {
         "recipe": net.recipe.to_dict(),
@@ -272,14 +272,14 @@ def train(
     (toolkit.checkpoint); with `resume`, an interrupted run of the same options continues from
     its last finished epoch.
     """
-    from architectures import get
+    from mnx.architectures import get
 
     net = get(name)  # unknown name fails before anything slow happens
     select_backend(config.keras_backend)
     net_dir = network_dir(name, root, create=True)  # an unwritable root fails before training
 
     if data is None:
-        from toolkit.data import load_mnist
+        from mnx.toolkit.data import load_mnist
 
         data = load_mnist()
     prepared = _prepare(net, data, config.limit)
@@ -377,8 +377,8 @@ def _write_artifacts(
     test_loss: float,
     test_accuracy: float,
 ) -> TrainResult:
-    from toolkit import plots
-    from toolkit.versions import versions
+    from mnx.toolkit import plots
+    from mnx.toolkit.versions import versions
 
     model_path = net_dir / MODEL_FILE
     train_path = net_dir / TRAIN_FILE
@@ -442,14 +442,14 @@ def is_trained_current(
     """True when <root>/<name>/model.keras and train.json exist, the model is unchanged since it
     was recorded, and it was trained with the same recipe, config and data. `data_sha256`
     defaults to that of `toolkit.data.load_mnist()` (the data `train` would use)."""
-    from architectures import get
+    from mnx.architectures import get
 
     net = get(name)
     net_dir = network_dir(name, root)
     if not (net_dir / MODEL_FILE).exists() or not (net_dir / TRAIN_FILE).exists():
         return False
     if data_sha256 is None:
-        from toolkit.data import load_mnist
+        from mnx.toolkit.data import load_mnist
 
         data_sha256 = load_mnist().sha256
     options = resolved_options(net, config, data_sha256)
@@ -477,7 +477,7 @@ def read_train_result(name: str, root: Path) -> TrainResult:
 
 def load_trained_model(name: str, root: Path) -> Any:
     """Load <root>/<name>/model.keras, or raise MissingArtifactError / CorruptArtifactError."""
-    from architectures import get
+    from mnx.architectures import get
 
     get(name)
     path = network_dir(name, root) / MODEL_FILE

@@ -56,7 +56,7 @@ def _static_versions() -> tuple[tuple[str, str], ...]:
             except metadata.PackageNotFoundError:
                 continue
     if "mnx" not in out:  # running from a checkout that is not installed
-        from toolkit import __version__
+        from mnx.toolkit import __version__
 
         out["mnx"] = __version__
     out["platform"] = platform.platform()

@@ -1,6 +1,6 @@
 """Views of a trained network: what the seed notebooks looked at besides the score (CATALOG.md §6).
 
-    from toolkit.views import write_views
+    from mnx.toolkit.views import write_views
     report = write_views("m31_k3", Path("artifacts"))
 
 - model summary (Keras's summary as text, plus a per-layer parameter table),
@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from toolkit.artifacts import network_dir, write_json_atomic, write_text_atomic
-from toolkit.plots import new_figure, save_figure
+from mnx.toolkit.artifacts import network_dir, write_json_atomic, write_text_atomic
+from mnx.toolkit.plots import new_figure, save_figure
 
 if TYPE_CHECKING:
-    from toolkit.data import Mnist
+    from mnx.toolkit.data import Mnist
 
 VIEWS_DIR = "views"
 NUM_CLASSES = 10
@@ -236,8 +236,8 @@ def write_views(
     Raises MissingArtifactError if it is not trained and CorruptArtifactError if model.keras
     does not load. `data` (for samples and the confusion matrix) defaults to `load_mnist()`.
     """
-    from architectures import get
-    from toolkit.train import load_trained_model
+    from mnx.architectures import get
+    from mnx.toolkit.train import load_trained_model
 
     net = get(name)
     model = load_trained_model(name, root)
@@ -251,7 +251,7 @@ def write_views(
     if weights:
         files.append(weight_violins(model, views / "weights.png"))
     if samples or confusion:
-        from toolkit.data import load_mnist, preprocess
+        from mnx.toolkit.data import load_mnist, preprocess
 
         data = data or load_mnist()
         x = preprocess(data.x_test, net.recipe.preprocessing, net.layout)

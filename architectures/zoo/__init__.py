@@ -3,6 +3,6 @@
 Importing this package registers every network; Keras is imported only when one is built.
 """
 
-from architectures.zoo import nb000, nb001, nb002, nb003, nb004
+from mnx.architectures.zoo import nb000, nb001, nb002, nb003, nb004
 
 __all__ = ["nb000", "nb001", "nb002", "nb003", "nb004"]

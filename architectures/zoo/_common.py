@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from architectures.recipe import Preprocessing, Recipe
+from mnx.architectures.recipe import Preprocessing, Recipe
 
 INPUT_NAME = "input"  # exported ONNX models keep the Keras input/output names
 OUTPUT_NAME = "output"

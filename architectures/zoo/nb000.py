@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from architectures.recipe import ADADELTA_KERAS22, InputLayout
-from architectures.registry import Family, register
-from architectures.zoo._common import image_input, recipe, softmax_output
+from mnx.architectures.recipe import ADADELTA_KERAS22, InputLayout
+from mnx.architectures.registry import Family, register
+from mnx.architectures.zoo._common import image_input, recipe, softmax_output
 
 SEED = "000"
 RECIPE = recipe(ADADELTA_KERAS22, epochs=12, batch_size=128)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from architectures.recipe import ADAM_TFKERAS113, InputLayout, Preprocessing
-from architectures.registry import Family, register
-from architectures.zoo._common import image_input, recipe, softmax_output
+from mnx.architectures.recipe import ADAM_TFKERAS113, InputLayout, Preprocessing
+from mnx.architectures.registry import Family, register
+from mnx.architectures.zoo._common import image_input, recipe, softmax_output
 
 SEED = "001"
 RECIPE = recipe(

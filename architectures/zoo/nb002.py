@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from architectures.recipe import ADAM_DEFAULT, InputLayout
-from architectures.registry import Family, register
-from architectures.zoo._common import flat_input, recipe, softmax_output
+from mnx.architectures.recipe import ADAM_DEFAULT, InputLayout
+from mnx.architectures.registry import Family, register
+from mnx.architectures.zoo._common import flat_input, recipe, softmax_output
 
 SEED = "002"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from architectures.recipe import InputLayout, Loss, Recipe
-from architectures.registry import Family, register
-from architectures.zoo._common import flat_input, image_input, softmax_output
+from mnx.architectures.recipe import InputLayout, Loss, Recipe
+from mnx.architectures.registry import Family, register
+from mnx.architectures.zoo._common import flat_input, image_input, softmax_output
 
 SEED = "003"
 SGD_RECIPE = Recipe(

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from architectures.recipe import ADADELTA_KERAS22, InputLayout
-from architectures.registry import Family, register
-from architectures.zoo._common import image_input, recipe, softmax_output
+from mnx.architectures.recipe import ADADELTA_KERAS22, InputLayout
+from mnx.architectures.registry import Family, register
+from mnx.architectures.zoo._common import image_input, recipe, softmax_output
 
 SEED = "004"
 RECIPE = recipe(ADADELTA_KERAS22, epochs=13, batch_size=128)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from architectures.registry import Family, Network, all_networks
+from mnx.architectures.registry import Family, Network, all_networks
 
 TRAINED_FILE = "model.keras"  # what `mnx train` writes under <root>/<name>/
 

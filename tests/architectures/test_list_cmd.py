@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-import toolkit.cli
+import mnx.cli
 
 
 def _invoke(*args: str) -> Result:
-    toolkit.cli._register_commands()
-    return CliRunner().invoke(toolkit.cli.cli, list(args))
+    mnx.cli._register_commands()
+    return CliRunner().invoke(mnx.cli.cli, list(args))
 
 
 def test_table_lists_all_38_with_sizes_accuracy_and_recipe() -> None:
@@ -96,7 +96,7 @@ def test_listing_does_not_import_tensorflow() -> None:
     import subprocess
 
     code = (
-        "import sys, toolkit.cli; toolkit.cli.main(['list', '--json']); "
+        "import sys, mnx.cli; mnx.cli.main(['list', '--json']); "
         "sys.exit(int('tensorflow' in sys.modules or 'keras' in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

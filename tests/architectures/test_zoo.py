@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import architectures
-from architectures import Family, InputLayout, Preprocessing, registry
-from architectures.registry import load_arch_file
-from toolkit.errors import UnknownNameError
+from mnx import architectures
+from mnx.architectures import Family, InputLayout, Preprocessing, registry
+from mnx.architectures.registry import load_arch_file
+from mnx.errors import UnknownNameError
 
 EXPECTED = {
     "000": [
@@ -255,7 +255,7 @@ def test_user_architecture_file_registers(tmp_path: Path, monkeypatch: pytest.Mo
     src = tmp_path / "my_nets.py"
     src.write_text(
         "import keras\n"
-        "from architectures import Family, InputLayout, Recipe, register\n"
+        "from mnx.architectures import Family, InputLayout, Recipe, register\n"
         "\n"
         "@register('zz_user_tiny', seed='user', section='test', family=Family.MLP,\n"
         "          recipe=Recipe('Adam', 1e-3, 1, 32), params=7_850, layout=InputLayout.FLAT)\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SUBSET
+from support.paths import SUBSET
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,7 @@ def bench_root(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MNX_MNIST", str(SUBSET))
         mp.setenv("MNX_DATA_DIR", str(root.parent / "data-cache"))
-        from toolkit.export.pipeline import ExportOptions, export
+        from mnx.toolkit.export.pipeline import ExportOptions, export
 
         export("linear", ExportOptions(trt=False), root)
     return root
@@ -27,7 +27,7 @@ def bench_root(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="session")
 def linear_results(bench_root: Path, subset_data):  # type: ignore[no-untyped-def]
     """keras + ort fp32/fp16 + ort-cuda + trt on linear, batches 1 and 8, 30 timed calls each."""
-    from bench.run import run_bench
+    from mnx.bench.run import run_bench
 
     return run_bench(
         ["linear"],

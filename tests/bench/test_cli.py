@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.records import SCHEMA_VERSION
-from tests.bench.test_records import make_results
-from toolkit.cli import main
+from mnx.bench.records import SCHEMA_VERSION
+from mnx.cli import main
+from support.results import make_results
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -1,4 +1,4 @@
-"""bench.compare: relative changes and regression flags on synthetic results."""
+"""mnx.bench.compare: relative changes and regression flags on synthetic results."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from bench.compare import compare
-from tests.bench.test_records import make_results
+from mnx.bench.compare import compare
+from support.results import make_results
 
 
 def test_synthetic_regression_flagged() -> None:

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.flops import onnx_flops_per_image
+from mnx.bench.flops import onnx_flops_per_image
 
 
 @pytest.fixture(scope="module")
 def fp32_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     import keras
 
-    import architectures
-    from toolkit.export.onnx import onnx_from_keras
+    from mnx import architectures
+    from mnx.toolkit.export.onnx import onnx_from_keras
 
     out = {}
     root = tmp_path_factory.mktemp("flops")

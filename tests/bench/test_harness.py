@@ -1,4 +1,4 @@
-"""bench.harness: warm-up excluded, iteration and duration bounds, device timings collected."""
+"""mnx.bench.harness: warm-up excluded, iteration and duration bounds, device timings collected."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from bench.harness import HarnessConfig, measure
-from toolkit.runners.base import DeviceTiming, Runner
+from mnx.bench.harness import HarnessConfig, measure
+from mnx.toolkit.runners.base import DeviceTiming, Runner
 
 
 class CountingRunner(Runner):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bench.pipeline import PipelineOptions, run_pipeline
+from mnx.workflows.pipeline import PipelineOptions, run_pipeline
 
 
 def test_pipeline_runs_then_skips_current_steps(trained_root: Path, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""bench.records: JSON round-trip and refusal of foreign or incompatible files."""
+"""mnx.bench.records: JSON round-trip and refusal of foreign or incompatible files."""
 
 from __future__ import annotations
 
@@ -7,61 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.records import SCHEMA_VERSION, BenchConfig, BenchResults, BenchRow, Provenance
-from toolkit.errors import CorruptArtifactError, MissingArtifactError
-
-
-def make_results(p50_ms: float = 1.0, accuracy: float = 0.98) -> BenchResults:
-    prov = Provenance(
-        created_utc="2025-01-01T00:00:00+00:00",
-        mnx_version="0.1.0",
-        versions={"onnxruntime": "1.32.0"},
-        cpu="Test CPU",
-        gpu=None,
-        threads=2,
-        providers=("CPUExecutionProvider",),
-        git_commit="abc",
-        platform="linux",
-    )
-    cfg = BenchConfig(
-        networks=("linear",),
-        backends=("ort", "trt"),
-        precisions=("fp32",),
-        batch_sizes=(1, 32),
-        duration_s=None,
-        iterations=100,
-        warmup_iterations=10,
-        warmup_s=0.0,
-        threads=2,
-    )
-    rows = tuple(
-        BenchRow(
-            network="linear",
-            backend="ort",
-            precision="fp32",
-            batch_size=b,
-            accuracy=accuracy,
-            agreement=1.0,
-            max_abs_diff=1e-7,
-            iterations=100,
-            p50_ms=p50_ms * b,
-            mean_ms=p50_ms * b,
-            images_per_s=1000.0 * b / (p50_ms * b),
-            providers=("CPUExecutionProvider",),
-            warnings=("w",),
-            params=7960,
-        )
-        for b in (1, 32)
-    ) + (
-        BenchRow(
-            network="linear",
-            backend="trt",
-            precision="fp32",
-            batch_size=None,
-            skipped_reason="TensorRT not installed (pip install 'mnx[tensorrt]')",
-        ),
-    )
-    return BenchResults(provenance=prov, config=cfg, rows=rows)
+from mnx.bench.records import SCHEMA_VERSION, BenchResults
+from mnx.errors import CorruptArtifactError, MissingArtifactError
+from support.results import make_results
 
 
 def test_json_round_trip(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import reproduce as rep
-from toolkit.errors import UnknownNameError, UsageError
+from mnx.errors import UnknownNameError, UsageError
+from mnx.workflows import reproduce as rep
 
 
 def test_networks_of_notebook_in_seed_order() -> None:
@@ -25,7 +25,7 @@ def test_networks_of_rejects_bad_names() -> None:
 
 
 def test_every_network_has_reported_figures() -> None:
-    import architectures
+    from mnx import architectures
 
     for net in architectures.all_networks():
         if net.seed == "user":
@@ -121,7 +121,7 @@ def test_swing_columns_and_flag() -> None:
 
 
 def test_seed_last_epochs_come_from_its_logs() -> None:
-    import architectures
+    from mnx import architectures
 
     for name, last in rep.REPORTED_LAST_EPOCHS.items():
         # the seed's printed figure is its last logged epoch
@@ -142,7 +142,7 @@ def test_seed_last_epochs_come_from_its_logs() -> None:
 def test_rows_survive_a_json_round_trip(tmp_path: Path) -> None:
     from dataclasses import asdict
 
-    from toolkit.artifacts import write_json_atomic
+    from mnx.toolkit.artifacts import write_json_atomic
 
     row = _row(reported_test_accuracy=0.9159, last_test_accuracies=(0.91, 0.92))
     old = {k: v for k, v in asdict(row).items() if k != "last_test_accuracies"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.records import BenchResults
+from mnx.bench.records import BenchResults
 
 
 def _row(results: BenchResults, backend: str, precision: str, batch: int | None):  # type: ignore[no-untyped-def]
@@ -41,8 +41,8 @@ def test_accuracy_equals_onnxruntime_and_agrees_with_keras(
 ) -> None:  # type: ignore[no-untyped-def]
     import onnxruntime as ort
 
-    import architectures
-    from toolkit.data import preprocess
+    from mnx import architectures
+    from mnx.toolkit.data import preprocess
 
     net = architectures.get("linear")
     x = preprocess(subset_data.x_test, net.recipe.preprocessing, net.layout)
@@ -74,8 +74,8 @@ def test_unavailable_combinations_skipped_with_reasons(linear_results: BenchResu
 
 
 def test_save_writes_files_and_report_redraws(linear_results: BenchResults, tmp_path: Path) -> None:
-    from bench.plots import draw_plots
-    from bench.report import render_terminal, save
+    from mnx.bench.plots import draw_plots
+    from mnx.bench.report import render_terminal, save
 
     saved = save(linear_results, tmp_path)
     for p in (saved.json, saved.csv, saved.markdown, saved.latest, *saved.plots):
@@ -100,7 +100,7 @@ def test_save_writes_files_and_report_redraws(linear_results: BenchResults, tmp_
 
 
 def test_second_save_does_not_overwrite(linear_results: BenchResults, tmp_path: Path) -> None:
-    from bench.report import save
+    from mnx.bench.report import save
 
     a = save(linear_results, tmp_path, plots=False)
     b = save(linear_results, tmp_path, plots=False)
@@ -120,7 +120,7 @@ def test_keras_reference_cached_on_disk(
 def test_stale_or_changed_export_is_refused(bench_root: Path, tmp_path: Path) -> None:
     import shutil
 
-    from bench.variants import resolve, stale_reason
+    from mnx.bench.variants import resolve, stale_reason
 
     net_dir = tmp_path / "linear"
     shutil.copytree(bench_root / "linear", net_dir)

@@ -1,4 +1,4 @@
-"""bench.stats: percentiles, CoV, throughput and warnings on known arrays."""
+"""mnx.bench.stats: percentiles, CoV, throughput and warnings on known arrays."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from bench.stats import (
+from mnx.bench.stats import (
     COV_WARN,
     DeviceStats,
     LatencyStats,

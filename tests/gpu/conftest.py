@@ -29,7 +29,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Gener
 
 @pytest.fixture
 def tensorrt_module():  # type: ignore[no-untyped-def]
-    from toolkit.gpu import tensorrt_status
+    from mnx.toolkit.gpu import tensorrt_status
 
     status = tensorrt_status()
     if not status.installed:
@@ -41,7 +41,7 @@ def tensorrt_module():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def gpu():  # type: ignore[no-untyped-def]
-    from toolkit.gpu import gpu_info
+    from mnx.toolkit.gpu import gpu_info
 
     info = gpu_info()
     if info is None:

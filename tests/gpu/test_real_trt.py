@@ -18,15 +18,15 @@ NAME = "linear"
 
 def _models(root: Path) -> Path:
     """fp32/fp16/int8 ONNX for `linear` in `root` (toolkit.export on the trained copy)."""
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     export(NAME, ExportOptions(fp16=True, int8=True, calibration_samples=200, trt=False), root)
     return root / NAME
 
 
 def _x(n: int) -> np.ndarray:
-    import architectures
-    from toolkit.data import load_mnist, preprocess
+    from mnx import architectures
+    from mnx.toolkit.data import load_mnist, preprocess
 
     net = architectures.get(NAME)
     return preprocess(load_mnist().x_test[:n], net.recipe.preprocessing, net.layout)
@@ -36,8 +36,8 @@ def _x(n: int) -> np.ndarray:
 def test_engines_build_and_match_onnx_runtime(tensorrt_module, gpu, copy_trained: Path) -> None:  # type: ignore[no-untyped-def]
     import onnxruntime as ort
 
-    from toolkit.export.tensorrt import EngineOptions, build_engines
-    from toolkit.runners.trt import TrtRunner
+    from mnx.toolkit.export.tensorrt import EngineOptions, build_engines
+    from mnx.toolkit.runners.trt import TrtRunner
 
     net_dir = _models(copy_trained)
     records = build_engines(NAME, copy_trained, EngineOptions(max_batch=64))
@@ -68,8 +68,8 @@ def test_builder_flags_route_matches_the_installed_tensorrt(
     gpu,  # type: ignore[no-untyped-def]
     copy_trained: Path,
 ) -> None:
-    from toolkit.errors import UsageError
-    from toolkit.export.tensorrt import EngineOptions, build_engines
+    from mnx.errors import UsageError
+    from mnx.toolkit.export.tensorrt import EngineOptions, build_engines
 
     _models(copy_trained)
     opts = EngineOptions(
@@ -84,8 +84,8 @@ def test_builder_flags_route_matches_the_installed_tensorrt(
 
 
 def test_ort_cuda_runner_runs_on_the_gpu(gpu, copy_trained: Path) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.gpu import ort_cuda_status
-    from toolkit.runners.ort_cuda import OrtCudaRunner
+    from mnx.toolkit.gpu import ort_cuda_status
+    from mnx.toolkit.runners.ort_cuda import OrtCudaRunner
 
     status = ort_cuda_status()
     if not status.available:
@@ -99,7 +99,7 @@ def test_ort_cuda_runner_runs_on_the_gpu(gpu, copy_trained: Path) -> None:  # ty
 
 
 def test_cuda_graph_and_copies_round_trip(gpu) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.runners import cuda
+    from mnx.toolkit.runners import cuda
 
     try:
         cuda.load_cudart()

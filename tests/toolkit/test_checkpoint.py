@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.checkpoint import CHECKPOINT_DIR
-from toolkit.train import TrainConfig, train
+from mnx.toolkit.checkpoint import CHECKPOINT_DIR
+from mnx.toolkit.train import TrainConfig, train
 
 
 def _interrupt_after(epoch_count: int):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.cli import main
+from mnx.cli import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -104,7 +104,7 @@ def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "MNX_ARTIFACTS": str(tmp_path)}
     for argv, code in ((["train", "cnn_9"], 2), (["show", "linear"], 1)):
         proc = subprocess.run(
-            [sys.executable, "-m", "toolkit", *argv],
+            [sys.executable, "-m", "mnx", *argv],
             capture_output=True,
             text=True,
             env=env,

@@ -1,4 +1,4 @@
-"""toolkit.data on real digits: the committed subset, corrupt copies, caches, IDX, preprocessing.
+"""mnx.toolkit.data on real digits: the committed subset, corrupt copies, caches, IDX, preprocessing.
 
 No test touches the network: the fetchers are replaced by fakes (or by a failure) in every test.
 Where a test needs "the full set", it declares the subset's arrays to be the reference (patching
@@ -16,15 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from architectures.recipe import InputLayout, Preprocessing
-from toolkit.data import Mnist, load_mnist, one_hot, preprocess
-from toolkit.data import fetch as data_fetch
-from toolkit.data import mnist as data_mnist
-from toolkit.data.checksums import ARRAY_NAMES, IDX_FILES, array_sha256
-from toolkit.data.idx import arrays_from_idx_dir, arrays_from_npm_tarball
-from toolkit.errors import DataError
-
-SUBSET = Path(__file__).resolve().parents[1] / "data" / "mnist_subset.npz"
+from mnx.architectures.recipe import InputLayout, Preprocessing
+from mnx.errors import DataError
+from mnx.toolkit.data import Mnist, load_mnist, one_hot, preprocess
+from mnx.toolkit.data import fetch as data_fetch
+from mnx.toolkit.data import mnist as data_mnist
+from mnx.toolkit.data.checksums import ARRAY_NAMES, IDX_FILES, array_sha256
+from mnx.toolkit.data.idx import arrays_from_idx_dir, arrays_from_npm_tarball
+from support.paths import SUBSET  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -258,7 +257,7 @@ def test_npm_tarball_layout_decodes(tmp_path: Path, subset_arrays: dict) -> None
 
 
 def test_make_subset_is_stratified_seeded_and_loadable(tmp_path: Path, as_full: dict) -> None:
-    from toolkit.data.subset import write_subset
+    from mnx.toolkit.data.subset import write_subset
 
     full = load_mnist(_keras_style_npz(tmp_path / "full.npz", as_full), fetch=False)
     out = tmp_path / "small.npz"

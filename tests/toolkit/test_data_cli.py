@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from toolkit.cli import _register_commands, cli, main
-
-SUBSET = Path(__file__).resolve().parents[1] / "data" / "mnist_subset.npz"
+from mnx.cli import _register_commands, cli, main
+from support.paths import SUBSET  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

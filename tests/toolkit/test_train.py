@@ -1,4 +1,4 @@
-"""toolkit.train on the committed real-MNIST subset: learns, writes trustworthy artifacts only."""
+"""mnx.toolkit.train on the committed real-MNIST subset: learns, writes trustworthy artifacts only."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toolkit.artifacts import load_manifest
-from toolkit.errors import MissingDependencyError, UsageError
-from toolkit.train import (
+from mnx.errors import MissingDependencyError, UsageError
+from mnx.toolkit.artifacts import load_manifest
+from mnx.toolkit.train import (
     HISTORY_FILE,
     MODEL_FILE,
     TRAIN_FILE,
@@ -44,7 +44,7 @@ def test_linear_really_learns(linear3: TrainResult) -> None:
 
 
 def test_artifacts_written_and_model_reloads_identically(linear3: TrainResult, subset_data) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.data import preprocess
+    from mnx.toolkit.data import preprocess
 
     net_dir = linear3.net_dir
     for f in (MODEL_FILE, HISTORY_FILE, TRAIN_FILE, "manifest.json"):
@@ -53,7 +53,7 @@ def test_artifacts_written_and_model_reloads_identically(linear3: TrainResult, s
 
     import keras
 
-    from architectures import get
+    from mnx.architectures import get
 
     net = get("linear")
     model = keras.saving.load_model(linear3.model_path)
@@ -236,7 +236,7 @@ def test_select_backend_sets_env_before_keras_import() -> None:
 
     code = (
         "import os, sys; os.environ.pop('KERAS_BACKEND', None);"
-        "from toolkit.train import select_backend; select_backend('tensorflow');"
+        "from mnx.toolkit.train import select_backend; select_backend('tensorflow');"
         "print(os.environ['KERAS_BACKEND'], 'keras' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -244,7 +244,7 @@ def test_select_backend_sets_env_before_keras_import() -> None:
 
 
 def test_versions_are_cheap_and_complete() -> None:
-    from toolkit.versions import versions
+    from mnx.toolkit.versions import versions
 
     v = versions()
     for key in ("python", "numpy", "keras", "tensorflow", "onnx", "mnx", "platform"):

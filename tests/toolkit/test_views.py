@@ -1,4 +1,4 @@
-"""toolkit.views on tiny trained networks (the session fixture) and hand-made arrays."""
+"""mnx.toolkit.views on tiny trained networks (the session fixture) and hand-made arrays."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toolkit.errors import CorruptArtifactError, MissingArtifactError
-from toolkit.views import (
+from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.toolkit.views import (
     confusion_matrix,
     kernels,
     per_class_accuracy,
@@ -58,8 +58,8 @@ def test_write_views_all(copy_trained: Path, subset_data, name: str) -> None:  #
 
 
 def test_summary_and_kernels_use_real_layer_names(copy_trained: Path) -> None:
-    from toolkit.train import load_trained_model
-    from toolkit.views import model_summary
+    from mnx.toolkit.train import load_trained_model
+    from mnx.toolkit.views import model_summary
 
     model = load_trained_model("m31_k3", copy_trained)
     names = [n for n, _ in kernels(model)]

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.artifacts import sha256_bytes
-from toolkit.data.checksums import ARRAY_NAMES, KERAS_NPZ_SHA256, KERAS_URL, NPM_PACKAGE
-from toolkit.data.idx import arrays_from_npm_tarball
-from toolkit.errors import DataError
+from mnx.errors import DataError
+from mnx.toolkit.artifacts import sha256_bytes
+from mnx.toolkit.data.checksums import ARRAY_NAMES, KERAS_NPZ_SHA256, KERAS_URL, NPM_PACKAGE
+from mnx.toolkit.data.idx import arrays_from_npm_tarball
 
 KERAS_TIMEOUT_S = 10.0
 NPM_TIMEOUT_S = 300.0

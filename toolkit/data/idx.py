@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.artifacts import sha256_file
-from toolkit.data.checksums import ARRAY_NAMES, IDX_FILES, NPM_TARBALL_SHA256
-from toolkit.errors import DataError
+from mnx.errors import DataError
+from mnx.toolkit.artifacts import sha256_file
+from mnx.toolkit.data.checksums import ARRAY_NAMES, IDX_FILES, NPM_TARBALL_SHA256
 
 _IDX_UBYTE = 0x08
 

@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.artifacts import atomic_path
-from toolkit.data import fetch as _fetch
-from toolkit.data.checksums import (
+from mnx.errors import DataError, MnxError
+from mnx.toolkit.artifacts import atomic_path
+from mnx.toolkit.data import fetch as _fetch
+from mnx.toolkit.data.checksums import (
     ARRAY_NAMES,
     FULL_ARRAY_SHA256,
     FULL_SHA256,
@@ -36,8 +37,7 @@ from toolkit.data.checksums import (
     array_sha256,
     dataset_id,
 )
-from toolkit.data.idx import arrays_from_idx_dir, arrays_from_npm_tarball
-from toolkit.errors import DataError, MnxError
+from mnx.toolkit.data.idx import arrays_from_idx_dir, arrays_from_npm_tarball
 
 ENV_MNIST = "MNX_MNIST"
 ENV_DATA_DIR = "MNX_DATA_DIR"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from architectures.recipe import InputLayout, Preprocessing
+from mnx.architectures.recipe import InputLayout, Preprocessing
 
 
 def preprocess(x: np.ndarray, preprocessing: Preprocessing, layout: InputLayout) -> np.ndarray:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.artifacts import atomic_path
+from mnx.toolkit.artifacts import atomic_path
 
 
 def save_sample_grid(

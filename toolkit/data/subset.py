@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.data.checksums import ARRAY_NAMES, array_sha256, dataset_id
-from toolkit.data.mnist import META_FORMAT, META_VERSION, Mnist, write_npz
+from mnx.toolkit.data.checksums import ARRAY_NAMES, array_sha256, dataset_id
+from mnx.toolkit.data.mnist import META_FORMAT, META_VERSION, Mnist, write_npz
 
 
 def stratified_indices(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.artifacts import read_json, sha256_file, write_json_atomic
-from toolkit.errors import UnknownNameError, UsageError
-from toolkit.runners.base import INPUT_NAME
+from mnx.errors import UnknownNameError, UsageError
+from mnx.toolkit.artifacts import read_json, sha256_file, write_json_atomic
+from mnx.toolkit.runners.base import INPUT_NAME
 
 CACHE_FILE = "calibration.json"
 CACHE_FORMAT = 1

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.artifacts import atomic_path
-from toolkit.errors import CorruptArtifactError, ExportError, UsageError
-from toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
+from mnx.errors import CorruptArtifactError, ExportError, UsageError
+from mnx.toolkit.artifacts import atomic_path
+from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
 
 # tf2onnx 1.17 maps opsets up to 18 (tf2onnx.constants.OPSET_TO_IR_VERSION). The floor is 13:
 # per-channel QuantizeLinear/DequantizeLinear (the `axis` attribute) needs opset 13, and the

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import ExportError
-from toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
+from mnx.errors import ExportError
+from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
 
 FP32_ATOL = 1e-4
 FP16_ATOL = 1e-2

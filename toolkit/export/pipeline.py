@@ -16,10 +16,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.artifacts import artifact_record, is_current, network_dir, record_artifact
-from toolkit.errors import MissingArtifactError, MissingDependencyError
-from toolkit.export import parity as par
-from toolkit.export.calibration import (
+from mnx.errors import MissingArtifactError, MissingDependencyError
+from mnx.toolkit.artifacts import artifact_record, is_current, network_dir, record_artifact
+from mnx.toolkit.export import parity as par
+from mnx.toolkit.export.calibration import (
     CACHE_FILE,
     DEFAULT_SAMPLES,
     CalibrationKey,
@@ -28,8 +28,8 @@ from toolkit.export.calibration import (
     check_samples,
     select_samples,
 )
-from toolkit.export.onnx import DEFAULT_OPSET, check_opset
-from toolkit.export.precision import Int8Encoding
+from mnx.toolkit.export.onnx import DEFAULT_OPSET, check_opset
+from mnx.toolkit.export.precision import Int8Encoding
 
 FP32_FILE = "model.fp32.onnx"
 FP16_FILE = "model.fp16.onnx"
@@ -132,13 +132,13 @@ class _Source:
     @property
     def model(self) -> Any:
         if self._model is None:
-            from toolkit.export.onnx import load_keras_model
+            from mnx.toolkit.export.onnx import load_keras_model
 
             self._model = load_keras_model(self.keras_path)
         return self._model
 
     def preprocess(self, x: Any) -> Any:
-        from toolkit.data import preprocess
+        from mnx.toolkit.data import preprocess
 
         return preprocess(x, self.network.recipe.preprocessing, self.network.layout)
 
@@ -149,7 +149,7 @@ class _Source:
         return self._x_test
 
     def reference(self) -> Any:
-        from toolkit.artifacts import sha256_file
+        from mnx.toolkit.artifacts import sha256_file
 
         key = (sha256_file(self.keras_path), self.data.sha256)
         return par.keras_reference(self.model, self.x_test, key)
@@ -161,7 +161,7 @@ class _Source:
 
 
 def _versions() -> dict[str, str]:
-    from toolkit.versions import versions
+    from mnx.toolkit.versions import versions
 
     keep = ("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "onnxconverter_common", "mnx")
     return {k: v for k, v in versions().items() if k in keep}
@@ -200,8 +200,8 @@ def export(
     Raises MissingArtifactError when the network is not trained, CorruptArtifactError for an
     unreadable model.keras, ExportError when conversion or a parity check fails.
     """
-    import architectures
-    from toolkit.data import load_mnist
+    from mnx import architectures
+    from mnx.toolkit.data import load_mnist
 
     options = options or ExportOptions()
     say = progress or (lambda _msg: None)
@@ -249,8 +249,8 @@ def export(
         )
         reports.append(_report_from_record(variant, path, "exported"))
 
-    from toolkit.export import onnx as onnx_mod
-    from toolkit.export import precision
+    from mnx.toolkit.export import onnx as onnx_mod
+    from mnx.toolkit.export import precision
 
     fp32 = net_dir / FP32_FILE
     base = {"data_sha256": data.sha256}
@@ -298,7 +298,7 @@ def _export_int8(
     """Both INT8 encodings from one calibration; returns "computed", "reused" or None (current)."""
     import onnxruntime
 
-    from toolkit.export import precision
+    from mnx.toolkit.export import precision
 
     method = options.calibration_method
     key = CalibrationKey(
@@ -349,7 +349,7 @@ def _export_int8(
 
 
 def _sha(path: Path) -> str:
-    from toolkit.artifacts import sha256_file
+    from mnx.toolkit.artifacts import sha256_file
 
     return sha256_file(path)
 
@@ -360,7 +360,7 @@ def _tensorrt(
     """Engines after the ONNX variants: forced (--trt), off (--no-trt) or auto (default)."""
     if options.trt is False:
         return (), "TensorRT: skipped (--no-trt)"
-    from toolkit.gpu import tensorrt_status
+    from mnx.toolkit.gpu import tensorrt_status
 
     status = tensorrt_status()  # never raises; a test double in sys.modules counts as installed
     if not status.installed:
@@ -372,12 +372,12 @@ def _tensorrt(
             )
         return (), TRT_MISSING
     try:
-        from toolkit.export.tensorrt import EngineOptions, build_engines, export_precisions
+        from mnx.toolkit.export.tensorrt import EngineOptions, build_engines, export_precisions
     except ImportError as exc:
         if options.trt:
             raise MissingDependencyError(
                 f"mnx's TensorRT exporter cannot be imported ({exc})",
-                expected="toolkit.export.tensorrt",
+                expected="mnx.toolkit.export.tensorrt",
                 fix="reinstall mnx",
             ) from exc
         return (), f"TensorRT: exporter unavailable ({exc})"

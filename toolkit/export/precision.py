@@ -14,9 +14,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from toolkit.errors import ExportError
-from toolkit.export.calibration import CalibrationMethod, quantized_op_types
-from toolkit.export.onnx import check_and_save
+from mnx.errors import ExportError
+from mnx.toolkit.export.calibration import CalibrationMethod, quantized_op_types
+from mnx.toolkit.export.onnx import check_and_save
 
 
 class Int8Encoding(str, Enum):

@@ -34,7 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.artifacts import (
+from mnx.errors import (
+    ExportError,
+    MissingArtifactError,
+    StaleArtifactError,
+    UnknownNameError,
+    UsageError,
+)
+from mnx.toolkit.artifacts import (
     artifact_record,
     artifacts_root,
     network_dir,
@@ -42,15 +49,8 @@ from toolkit.artifacts import (
     sha256_file,
     write_bytes_atomic,
 )
-from toolkit.errors import (
-    ExportError,
-    MissingArtifactError,
-    StaleArtifactError,
-    UnknownNameError,
-    UsageError,
-)
-from toolkit.gpu import GpuInfo, load_tensorrt, require_gpu
-from toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
+from mnx.toolkit.gpu import GpuInfo, load_tensorrt, require_gpu
+from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
 
 PRECISIONS = ("fp32", "fp16", "int8")
 STRONGLY_TYPED = "strongly-typed"
@@ -353,7 +353,7 @@ def make_calibrator(
 ) -> Any:
     """An IInt8EntropyCalibrator2 / IInt8MinMaxCalibrator that feeds `images` in batches of
     `batch` from one device buffer and keeps its scales in `cache_path`."""
-    from toolkit.runners import cuda
+    from mnx.toolkit.runners import cuda
 
     base = trt.IInt8EntropyCalibrator2 if algorithm == "entropy" else trt.IInt8MinMaxCalibrator
     images = np.ascontiguousarray(images[: len(images) // batch * batch], dtype=np.float32)
@@ -601,8 +601,8 @@ def _record(
 
 def calibration_images(name: str, count: int) -> np.ndarray:
     """The first `count` training images, preprocessed the way network `name` was trained."""
-    import architectures
-    from toolkit.data import load_mnist, preprocess
+    from mnx import architectures
+    from mnx.toolkit.data import load_mnist, preprocess
 
     net = architectures.get(name)
     data = load_mnist()

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import MissingDependencyError, MnxError
+from mnx.errors import MissingDependencyError, MnxError
 
 _CUDART: ModuleType | None = None
 

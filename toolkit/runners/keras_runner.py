@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import CorruptArtifactError, MissingArtifactError
-from toolkit.runners.base import Runner
+from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.toolkit.runners.base import Runner
 
 MODES = ("predict_on_batch", "function")
 

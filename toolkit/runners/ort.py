@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import CorruptArtifactError, MissingArtifactError, MissingDependencyError
-from toolkit.runners.base import INPUT_NAME, OUTPUT_NAME, Runner
+from mnx.errors import CorruptArtifactError, MissingArtifactError, MissingDependencyError
+from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME, Runner
 
 
 def import_onnxruntime() -> Any:

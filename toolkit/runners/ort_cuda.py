@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import MissingArtifactError, MissingDependencyError
-from toolkit.runners.base import INPUT_NAME, OUTPUT_NAME, DeviceTiming, Runner
+from mnx.errors import MissingArtifactError, MissingDependencyError
+from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME, DeviceTiming, Runner
 
 
 class OrtCudaRunner(Runner):

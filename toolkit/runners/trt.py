@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import CorruptArtifactError, MissingArtifactError, UsageError
-from toolkit.runners.base import INPUT_NAME, OUTPUT_NAME, DeviceTiming, Runner
+from mnx.errors import CorruptArtifactError, MissingArtifactError, UsageError
+from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME, DeviceTiming, Runner
 
 
 class TrtRunner(Runner):
@@ -54,8 +54,8 @@ class TrtRunner(Runner):
     # --- lifecycle ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        from toolkit.gpu import load_tensorrt, require_gpu
-        from toolkit.runners import cuda
+        from mnx.toolkit.gpu import load_tensorrt, require_gpu
+        from mnx.toolkit.runners import cuda
 
         if not self.engine_path.exists():
             raise MissingArtifactError(
@@ -64,7 +64,7 @@ class TrtRunner(Runner):
             )
         trt = load_tensorrt()
         if self.verify:
-            from toolkit.export.tensorrt import check_engine
+            from mnx.toolkit.export.tensorrt import check_engine
 
             self.record = check_engine(
                 self.engine_path, require_gpu(self.device), str(trt.__version__)

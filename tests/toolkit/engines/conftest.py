@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fakes import tensorrt as fake_trt
-from fakes.cuda_bindings import FakeCuda
-from fakes.models import NAME, make_variants
+
+from support.fakes import tensorrt as fake_trt
+from support.fakes.cuda_bindings import FakeCuda
+from support.models import NAME, make_variants
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -65,7 +66,7 @@ def toy_root(tmp_path: Path, _variants_template: Path) -> Path:
 
 @pytest.fixture
 def batch() -> np.ndarray:
-    from toolkit.data import load_mnist
+    from mnx.toolkit.data import load_mnist
 
     x = load_mnist(
         Path(__file__).resolve().parents[2] / "data" / "mnist_subset.npz", fetch=False

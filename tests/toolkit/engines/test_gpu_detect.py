@@ -1,4 +1,4 @@
-"""toolkit.gpu (GPU / TensorRT / ORT-CUDA detection) and OrtCudaRunner on this CPU machine."""
+"""mnx.toolkit.gpu (GPU / TensorRT / ORT-CUDA detection) and OrtCudaRunner on this CPU machine."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fakes import tensorrt as fake_trt
-from fakes.cuda_bindings import FakeCuda
 
-from toolkit import gpu
-from toolkit.errors import MissingDependencyError
-from toolkit.runners.ort_cuda import OrtCudaRunner
+from mnx.errors import MissingDependencyError
+from mnx.toolkit import gpu
+from mnx.toolkit.runners.ort_cuda import OrtCudaRunner
+from support.fakes import tensorrt as fake_trt
+from support.fakes.cuda_bindings import FakeCuda
 
 
 def test_gpu_info_from_cuda_python(monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -30,7 +30,7 @@ def test_gpu_info_from_cuda_python(monkeypatch) -> None:  # type: ignore[no-unty
 
 def test_no_gpu_reads_as_none_and_require_explains(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "cuda", None)
-    from toolkit.runners import cuda
+    from mnx.toolkit.runners import cuda
 
     cuda.reset_cudart()
     monkeypatch.setattr(gpu.shutil, "which", lambda _: None)
@@ -44,7 +44,7 @@ def test_nvidia_smi_fallback(monkeypatch) -> None:  # type: ignore[no-untyped-de
     import subprocess
 
     monkeypatch.setitem(sys.modules, "cuda", None)
-    from toolkit.runners import cuda
+    from mnx.toolkit.runners import cuda
 
     cuda.reset_cudart()
     monkeypatch.setattr(gpu.shutil, "which", lambda _: "/usr/bin/nvidia-smi")
@@ -89,7 +89,7 @@ def test_ort_cuda_status_on_a_cpu_build() -> None:
 
 @pytest.fixture
 def fp32_onnx(tmp_path: Path) -> Path:
-    from fakes.models import make_linear_onnx
+    from support.models import make_linear_onnx
 
     return make_linear_onnx(tmp_path / "model.fp32.onnx")
 

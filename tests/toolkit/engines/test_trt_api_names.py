@@ -16,7 +16,8 @@ from enum import EnumMeta
 from pathlib import Path
 
 import pytest
-from fakes import tensorrt as fake_trt
+
+from support.fakes import tensorrt as fake_trt
 
 REPO = Path(__file__).resolve().parents[3]
 DOCS = REPO / "docs" / "tensorrt"

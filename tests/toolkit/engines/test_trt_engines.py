@@ -7,16 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakes.models import NAME, make_linear_onnx
 
-from toolkit.errors import (
+from mnx.errors import (
     ExportError,
     MissingArtifactError,
     MissingDependencyError,
     UnknownNameError,
     UsageError,
 )
-from toolkit.export.tensorrt import EngineOptions, build_engines, engine_staleness
+from mnx.toolkit.export.tensorrt import EngineOptions, build_engines, engine_staleness
+from support.models import NAME, make_linear_onnx
 
 FAST = {"calibration_images": 64, "calibration_batch": 16}
 
@@ -108,8 +108,8 @@ def test_current_engines_are_reused_and_stale_ones_rebuilt(trt, toy_root: Path) 
 
 
 def test_another_gpu_gets_its_own_engine_directory(monkeypatch, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
-    from fakes import tensorrt as fake_trt
-    from fakes.cuda_bindings import FakeCuda
+    from support.fakes import tensorrt as fake_trt
+    from support.fakes.cuda_bindings import FakeCuda
 
     paths = []
     for gpu, cc in (("NVIDIA H100 80GB HBM3", (9, 0)), ("NVIDIA GeForce RTX 4090", (8, 9))):
@@ -159,11 +159,11 @@ def test_no_tensorrt_or_no_gpu_is_a_missing_dependency(monkeypatch, toy_root: Pa
     with pytest.raises(MissingDependencyError, match=r"mnx\[tensorrt\]"):
         build_engines(NAME, toy_root)
 
-    from fakes import tensorrt as fake_trt
-    from fakes.cuda_bindings import FakeCuda
+    from support.fakes import tensorrt as fake_trt
+    from support.fakes.cuda_bindings import FakeCuda
 
     fake_trt.install(monkeypatch, fake_trt.V10, FakeCuda(devices=0))
-    monkeypatch.setattr("toolkit.gpu.shutil.which", lambda _: None)  # and no nvidia-smi
+    monkeypatch.setattr("mnx.toolkit.gpu.shutil.which", lambda _: None)  # and no nvidia-smi
     with pytest.raises(MissingDependencyError, match="No NVIDIA GPU"):
         build_engines(NAME, toy_root)
 
@@ -177,7 +177,7 @@ def test_export_options_are_accepted(trt, toy_root: Path) -> None:  # type: igno
 
 
 def test_engine_staleness_without_record(trt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.gpu import require_gpu
+    from mnx.toolkit.gpu import require_gpu
 
     stray = tmp_path / "model.fp32.engine"
     stray.write_bytes(b"x")

@@ -9,15 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toolkit.export.tensorrt import EngineOptions, build_engines
-from toolkit.runners.trt import TrtRunner
-
-SUBSET = Path(__file__).resolve().parents[2] / "data" / "mnist_subset.npz"
+from mnx.toolkit.export.tensorrt import EngineOptions, build_engines
+from mnx.toolkit.runners.trt import TrtRunner
+from support.paths import SUBSET  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def exported(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     root = tmp_path_factory.mktemp("trt-exported")
     shutil.copytree(trained_root, root, dirs_exist_ok=True)
@@ -36,8 +35,8 @@ def test_engines_from_exported_models_match_onnx_runtime(
 ) -> None:  # type: ignore[no-untyped-def]
     import onnxruntime as ort
 
-    import architectures
-    from toolkit.data import load_mnist, preprocess
+    from mnx import architectures
+    from mnx.toolkit.data import load_mnist, preprocess
 
     root = tmp_path / "root"
     shutil.copytree(exported / name, root / name)
@@ -59,8 +58,8 @@ def test_export_pipeline_builds_engines_and_bench_runs_them(
     trt, exported: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     """`mnx export --trt` -> engines (double) -> `mnx bench --backend trt` rows with real outputs."""
-    from bench.run import run_bench
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.bench.run import run_bench
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     root = tmp_path / "root"
     shutil.copytree(exported / "m31_k3", root / "m31_k3")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fakes.models import NAME, make_linear_onnx
 
-from toolkit.errors import CorruptArtifactError, MissingDependencyError, StaleArtifactError
-from toolkit.export.tensorrt import EngineOptions, build_engines
-from toolkit.runners.trt import TrtRunner
+from mnx.errors import CorruptArtifactError, MissingDependencyError, StaleArtifactError
+from mnx.toolkit.export.tensorrt import EngineOptions, build_engines
+from mnx.toolkit.runners.trt import TrtRunner
+from support.models import NAME, make_linear_onnx
 
 # fp32 engine vs ONNX Runtime on the same ONNX file: same arithmetic, float32 rounding only
 ATOL = 1e-6
@@ -73,7 +73,7 @@ def test_cuda_graph_replays_the_enqueue(engines, trt, fake_cuda, batch) -> None:
 
 
 def test_batch_outside_profile_or_wrong_shape_is_a_clear_error(engines, batch) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.errors import UsageError
+    from mnx.errors import UsageError
 
     with TrtRunner(engines["fp32"].engine_path) as runner:
         big = np.zeros((65, 784), np.float32)
@@ -129,7 +129,7 @@ def test_engine_from_changed_onnx_or_edited_file_is_refused(engines) -> None:  #
 
 
 def test_engine_from_another_tensorrt_does_not_load(engines, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from fakes import tensorrt as fake_trt
+    from support.fakes import tensorrt as fake_trt
 
     fake_trt.install(monkeypatch, "10.16.2.1")
     path = engines["fp32"].engine_path
@@ -140,7 +140,7 @@ def test_engine_from_another_tensorrt_does_not_load(engines, monkeypatch) -> Non
 
 
 def test_cuda_helpers(fake_cuda, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from toolkit.runners import cuda
+    from mnx.toolkit.runners import cuda
 
     buf = cuda.DeviceBuffer(16)
     stream = cuda.Stream()
@@ -162,9 +162,8 @@ def test_cuda_helpers(fake_cuda, monkeypatch) -> None:  # type: ignore[no-untype
 def test_cuda_python_layouts_and_absence(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import sys
 
-    from fakes.cuda_bindings import FakeCuda
-
-    from toolkit.runners import cuda
+    from mnx.toolkit.runners import cuda
+    from support.fakes.cuda_bindings import FakeCuda
 
     old = FakeCuda()
     old.install(monkeypatch, legacy=True)  # cuda-python < 12.6: `from cuda import cudart`

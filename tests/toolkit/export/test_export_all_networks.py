@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import architectures
+from mnx import architectures
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def test_network_exports_with_parity(name: str, tmp_path: Path) -> None:
     import keras
 
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     keras.utils.set_random_seed(0)
     net_dir = tmp_path / "art" / name

@@ -11,14 +11,15 @@ import pytest
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-SUBSET = Path(__file__).resolve().parents[2] / "data" / "mnist_subset.npz"
+from support.paths import SUBSET  # noqa: E402
+
 SAMPLES = 200  # calibration images: enough for stable ranges on the tiny nets, and fast
 
 
 @pytest.fixture(scope="module")
 def exported(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """linear + m31_k3 exported once (fp32, fp16, int8 s8/u8) into a private root."""
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     root = tmp_path_factory.mktemp("exported")
     shutil.copytree(trained_root, root, dirs_exist_ok=True)
@@ -30,14 +31,14 @@ def exported(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 def _opts(**kw):  # type: ignore[no-untyped-def]
-    from toolkit.export.pipeline import ExportOptions
+    from mnx.toolkit.export.pipeline import ExportOptions
 
     return ExportOptions(**{"fp16": True, "int8": True, "calibration_samples": SAMPLES, **kw})
 
 
 def _input(name: str, n: int) -> np.ndarray:
-    import architectures
-    from toolkit.data import load_mnist, preprocess
+    from mnx import architectures
+    from mnx.toolkit.data import load_mnist, preprocess
 
     net = architectures.get(name)
     return preprocess(load_mnist(SUBSET).x_test[:n], net.recipe.preprocessing, net.layout)
@@ -63,8 +64,8 @@ def test_fp32_is_valid_named_dynamic_and_matches_keras(exported: Path, name: str
 
 
 def test_report_records_parity_and_skips_when_current(exported: Path) -> None:
-    from toolkit.export import calibration
-    from toolkit.export.pipeline import export
+    from mnx.toolkit.export import calibration
+    from mnx.toolkit.export.pipeline import export
 
     before = calibration.compute_count
     report = export("m31_k3", _opts(), exported)
@@ -120,8 +121,8 @@ def test_fp16_has_half_weights_and_float_io(exported: Path) -> None:
 
 
 def test_calibration_cache_reused_only_for_same_settings(copy_trained: Path) -> None:
-    from toolkit.export import calibration
-    from toolkit.export.pipeline import export
+    from mnx.toolkit.export import calibration
+    from mnx.toolkit.export.pipeline import export
 
     root = copy_trained
     first = export("linear", _opts(), root)
@@ -145,7 +146,7 @@ def test_calibration_cache_reused_only_for_same_settings(copy_trained: Path) -> 
 def test_retrained_model_is_reexported(copy_trained: Path) -> None:
     import keras
 
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     root = copy_trained
     assert export("linear", ExportOptions(), root).variant("fp32").status == "exported"
@@ -161,8 +162,8 @@ def test_corrupted_onnx_weight_fails_parity(exported: Path, tmp_path: Path) -> N
     import keras
     from onnx import numpy_helper
 
-    from toolkit.errors import ExportError
-    from toolkit.export import parity
+    from mnx.errors import ExportError
+    from mnx.toolkit.export import parity
 
     model = onnx.load_model(str(exported / "m31_k3" / "model.fp32.onnx"))
     biggest = max(model.graph.initializer, key=lambda i: np.prod(i.dims))
@@ -178,8 +179,8 @@ def test_corrupted_onnx_weight_fails_parity(exported: Path, tmp_path: Path) -> N
 
 
 def test_parity_tolerance_is_enforced_in_export(copy_trained: Path) -> None:
-    from toolkit.errors import ExportError
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.errors import ExportError
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     with pytest.raises(ExportError, match="FP32 ONNX differs"):
         export("m31_k3", ExportOptions(), copy_trained, fp32_atol=0.0)
@@ -188,7 +189,7 @@ def test_parity_tolerance_is_enforced_in_export(copy_trained: Path) -> None:
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    from toolkit.cli import main
+    from mnx.cli import main
 
     code = main(list(args))
     out = capsys.readouterr()

@@ -17,10 +17,10 @@ SAMPLES = 100
 def int8_files(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """`linear` quantized both ways from one calibration (the network most prone to saturate:
     784 raw pixels per output, many adjacent ones at 255)."""
-    from toolkit.data import load_mnist
-    from toolkit.export.calibration import CalibrationMethod, compute_ranges
-    from toolkit.export.onnx import onnx_from_keras
-    from toolkit.export.precision import Int8Encoding, int8_from_onnx, prepare_for_int8
+    from mnx.toolkit.data import load_mnist
+    from mnx.toolkit.export.calibration import CalibrationMethod, compute_ranges
+    from mnx.toolkit.export.onnx import onnx_from_keras
+    from mnx.toolkit.export.precision import Int8Encoding, int8_from_onnx, prepare_for_int8
 
     out = tmp_path_factory.mktemp("precision")
     fp32 = out / "model.fp32.onnx"
@@ -40,9 +40,9 @@ def _subset() -> Path:
 
 
 def _inputs(x_uint8: np.ndarray, n: int, seed: int) -> np.ndarray:
-    import architectures
-    from toolkit.data import preprocess
-    from toolkit.export.calibration import select_samples
+    from mnx import architectures
+    from mnx.toolkit.data import preprocess
+    from mnx.toolkit.export.calibration import select_samples
 
     net = architectures.get("linear")
     return preprocess(select_samples(x_uint8, n, seed), net.recipe.preprocessing, net.layout)
@@ -73,7 +73,7 @@ def test_u8_fused_kernels_match_the_file_exactly(int8_files: dict[str, Path]) ->
     With 8-bit weights, AVX2 CPUs without VNNI saturate int16 pair sums here (measured: 484 of
     10,000 test images change top-1 on the trained `linear`); 7-bit weights cannot.
     """
-    from toolkit.data import load_mnist
+    from mnx.toolkit.data import load_mnist
 
     x = _inputs(load_mnist(_subset()).x_test, 500, seed=1)
     outputs = []

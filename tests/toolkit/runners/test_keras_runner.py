@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toolkit.errors import CorruptArtifactError, MissingArtifactError
-from toolkit.runners.keras_runner import KerasRunner
+from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.toolkit.runners.keras_runner import KerasRunner
 
 
 def test_modes_agree_and_scope_names_the_call(trained_root: Path, subset_data) -> None:  # type: ignore[no-untyped-def]
-    import architectures
-    from toolkit.data import preprocess
+    from mnx import architectures
+    from mnx.toolkit.data import preprocess
 
     net = architectures.get("m31_k3")
     x = preprocess(subset_data.x_test[:16], net.recipe.preprocessing, net.layout)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toolkit.errors import CorruptArtifactError, MissingArtifactError
-from toolkit.runners.ort import OrtRunner
+from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.toolkit.runners.ort import OrtRunner
 
 
 def tiny_linear_onnx(path: Path, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -120,8 +120,8 @@ def export_cmd(
       mnx export m31_k3 --int8 --calibration-method minmax --calibration-samples 2000
       mnx export cnn9 --fp16 --int8 --trt --max-batch 1024
     """
-    from toolkit.export.pipeline import ExportOptions, export
-    from toolkit.export.tensorrt import EngineOptions
+    from mnx.toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.tensorrt import EngineOptions
 
     engine = {
         "route": route,

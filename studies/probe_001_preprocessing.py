@@ -3,7 +3,7 @@ candidate and print its per-epoch figures, to hold against the notebook's visibl
 
 Notebook 001's code says only "we would be using the built in function for normalizing"; the
 axis of `keras.utils.normalize` is lost (CATALOG.md). mnx's recipe uses axis=1 (the tutorial
-idiom). Used for issue 7's m31_k3 difference; results in bench/results/reproduce/.
+idiom). Used for issue 7's m31_k3 difference; results in results/reproduce/.
 
     python scripts/probe_001_preprocessing.py m31_k3 axis1 0 4   # network variant seed epochs
 
@@ -39,9 +39,9 @@ def main() -> None:
     import numpy as np
     import tensorflow as tf
 
-    from architectures import registry
-    from toolkit.data import load_mnist
-    from toolkit.data.preprocess import keras_normalize
+    from mnx.architectures import registry
+    from mnx.toolkit.data import load_mnist
+    from mnx.toolkit.data.preprocess import keras_normalize
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)

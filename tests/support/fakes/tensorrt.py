@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from fakes.cuda_bindings import FakeCuda
+from support.fakes.cuda_bindings import FakeCuda
 
 V10 = "10.16.1.11"
 V11 = "11.4.0.106"

@@ -1,8 +1,8 @@
 """The harness's own overhead: mnx (OrtRunner + bench.harness.measure) against a bare
 `session.run` loop timed the same way, in the same process, on the same session.
 
-    python -m bench.overhead                  # linear at batch 1, writes bench/results/overhead.md
-    python -m bench.overhead --rounds 30 --iterations 3000 --threads 1
+    python -m studies.overhead                  # linear at batch 1, writes results/overhead.md
+    python -m studies.overhead --rounds 30 --iterations 3000 --threads 1
 
 Rounds interleave the two loops (alternating which goes first) so machine noise hits both
 alike; the figure is the median over rounds of each loop's p50, and the gate is that mnx's p50
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 LIMIT_PCT = 5.0
-OUT = Path(__file__).resolve().parent / "results" / "overhead.md"
+OUT = Path(__file__).resolve().parents[1] / "results" / "overhead.md"
 
 
 def linear_onnx(root: Path | None, workdir: Path) -> tuple[Path, str]:
@@ -30,8 +30,8 @@ def linear_onnx(root: Path | None, workdir: Path) -> tuple[Path, str]:
     timing does not depend on the weights."""
     if root is not None and (root / "linear" / "model.fp32.onnx").is_file():
         return root / "linear" / "model.fp32.onnx", "exported artifacts"
-    import architectures
-    from toolkit.export.onnx import onnx_from_keras
+    from mnx import architectures
+    from mnx.toolkit.export.onnx import onnx_from_keras
 
     model = architectures.get("linear").build()
     out = workdir / "linear.fp32.onnx"
@@ -69,11 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
-    from bench.harness import HarnessConfig, measure
-    from bench.stats import LatencyStats
-    from toolkit.artifacts import write_text_atomic
-    from toolkit.runners.ort import OrtRunner
-    from toolkit.versions import versions
+    from mnx.bench.harness import HarnessConfig, measure
+    from mnx.bench.stats import LatencyStats
+    from mnx.toolkit.artifacts import write_text_atomic
+    from mnx.toolkit.runners.ort import OrtRunner
+    from mnx.toolkit.versions import versions
 
     with tempfile.TemporaryDirectory(prefix="mnx-overhead-") as tmp:
         path, origin = linear_onnx(args.root, Path(tmp))
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     v = versions()
     md = f"""# Harness overhead: mnx OrtRunner + harness vs bare `session.run`
 
-Command: `python -m bench.overhead --rounds {args.rounds} --iterations {args.iterations} \
+Command: `python -m studies.overhead --rounds {args.rounds} --iterations {args.iterations} \
 --warmup {args.warmup} --threads {args.threads}`
 Model: `linear` (784 -> 10 -> softmax), {origin}; batch 1; ONNX Runtime CPU, \
 {args.threads} intra-op thread(s), same session for both loops.

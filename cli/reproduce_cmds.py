@@ -47,8 +47,8 @@ def reproduce_cmd(obj, notebooks, all_, networks, epochs, limit, no_export, out)
     """
     from pathlib import Path
 
-    from bench import reproduce as rep
-    from toolkit.errors import UsageError
+    from mnx.errors import UsageError
+    from mnx.workflows import reproduce as rep
 
     if all_ and notebooks:
         raise UsageError(

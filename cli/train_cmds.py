@@ -96,10 +96,10 @@ def train_cmd(
       mnx train mlp_512_128 --keras-backend jax
     """
     # The backend must be chosen before anything imports Keras.
-    from toolkit.train import select_backend
+    from mnx.toolkit.train import select_backend
 
     select_backend(keras_backend)
-    from toolkit.train import TrainConfig, train
+    from mnx.toolkit.train import TrainConfig, train
 
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, seed=seed, limit=limit, keras_backend=keras_backend
@@ -160,7 +160,7 @@ def show_cmd(
       mnx show cnn9
       mnx show m31_k3 --confusion --samples
     """
-    from toolkit.views import write_views
+    from mnx.toolkit.views import write_views
 
     if not (summary or weights or confusion or samples):
         summary = weights = confusion = samples = True

@@ -18,14 +18,14 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from toolkit.artifacts import (
+from mnx.errors import CorruptArtifactError, UnknownNameError, UsageError
+from mnx.toolkit.artifacts import (
     ensure_dir,
     read_json,
     utc_now,
     write_json_atomic,
     write_text_atomic,
 )
-from toolkit.errors import CorruptArtifactError, UnknownNameError, UsageError
 
 NOTEBOOKS = ("000", "001", "002", "003", "004")
 
@@ -175,7 +175,7 @@ class ReproResult:
 
 def networks_of(notebooks: Sequence[str], only: Sequence[str] = ()) -> list[str]:
     """Network names of the given notebooks in seed order, optionally narrowed to `only`."""
-    import architectures
+    from mnx import architectures
 
     for nb in notebooks:
         if nb not in NOTEBOOKS:
@@ -207,9 +207,9 @@ def reproduce(
 ) -> ReproResult:
     """Train (or reuse) every selected network with its seed recipe, export FP32 + INT8 ONNX, and
     write the notebooks' comparison tables with our figures beside theirs."""
-    import architectures
-    from toolkit.data import load_mnist
-    from toolkit.train import TrainConfig, is_trained_current, read_train_result, train
+    from mnx import architectures
+    from mnx.toolkit.data import load_mnist
+    from mnx.toolkit.train import TrainConfig, is_trained_current, read_train_result, train
 
     names = networks_of(notebooks, only)
     data = load_mnist()
@@ -296,7 +296,7 @@ def _load_rows(path: Path) -> list[ReproRow]:
 
 
 def _merge(old: Sequence[ReproRow], new: Sequence[ReproRow]) -> list[ReproRow]:
-    import architectures
+    from mnx import architectures
 
     by_name = {r.name: r for r in old}
     for r in new:
@@ -317,7 +317,7 @@ def _merge(old: Sequence[ReproRow], new: Sequence[ReproRow]) -> list[ReproRow]:
 
 
 def _export_accuracies(name: str, root: Path, say: Callable[[str], None]) -> tuple[Any, Any]:
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     report = export(
         name,
@@ -439,7 +439,7 @@ def plot_reported_vs_ours(rows: Sequence[ReproRow], path: Path) -> Path | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from toolkit.artifacts import atomic_path
+    from mnx.toolkit.artifacts import atomic_path
 
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 7), gridspec_kw={"width_ratios": [1.1, 1]})
     colors = {

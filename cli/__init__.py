@@ -1,7 +1,7 @@
 """The `mnx` command line: parse, call one library function, render.
 
 Heavy modules (TensorFlow, ONNX Runtime, TensorRT) are imported inside commands, so `mnx --help`
-is instant and works without them. Library code raises `toolkit.errors.MnxError`; `main` turns it
+is instant and works without them. Library code raises `mnx.errors.MnxError`; `main` turns it
 into one message and an exit code (2 usage, 1 other), with a traceback only under `--debug`.
 """
 
@@ -13,15 +13,15 @@ import sys
 
 import click
 
-from toolkit import __version__
-from toolkit.errors import MnxError
+from mnx.errors import MnxError
+from mnx.toolkit import __version__
 
 
 class Context:
     """Options shared by every command."""
 
     def __init__(self, debug: bool, artifacts: str | None) -> None:
-        from toolkit.artifacts import artifacts_root
+        from mnx.toolkit.artifacts import artifacts_root
 
         self.debug = debug
         self.artifacts = artifacts_root(artifacts)
@@ -59,7 +59,7 @@ def cli(ctx: click.Context, debug: bool, artifacts: str | None, arch_file: tuple
         os.environ["MNX_DEBUG"] = "1"
     ctx.obj = Context(debug=debug, artifacts=artifacts)
     if arch_file:
-        from architectures.registry import load_arch_file
+        from mnx.architectures.registry import load_arch_file
 
         for f in arch_file:
             load_arch_file(f)
@@ -67,7 +67,7 @@ def cli(ctx: click.Context, debug: bool, artifacts: str | None, arch_file: tuple
 
 def _register_commands() -> None:
     # Each area owns a small module of thin commands.
-    from toolkit.cli import (
+    from mnx.cli import (
         bench_cmds,
         data_cmds,
         export_cmds,

@@ -1,13 +1,13 @@
 """ONNX Runtime CPU throughput of the exported precisions, side by side.
 
-    python -m bench.export_throughput                      # mlp_512_128, conv5_bn, cnn9
-    python -m bench.export_throughput m31_k3 --train-epochs 1 --train-limit 10000
+    python -m studies.export_throughput                      # mlp_512_128, conv5_bn, cnn9
+    python -m studies.export_throughput m31_k3 --train-epochs 1 --train-limit 10000
 
 For each network: FP32, FP16, INT8 s8 (symmetric, TensorRT's encoding) and INT8 u8 (uint8
 activations) at batch 256, measured in interleaved rounds in ONE process (so machine drift hits
 every variant alike), reporting images/s (median over rounds), the ratio to FP32 and the
 accuracy change on the test set. A network with no model.keras is first trained briefly
-(--train-epochs, stated in the table). Writes a Markdown table under bench/results/.
+(--train-epochs, stated in the table). Writes a Markdown table under results/.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 DEFAULT_NETWORKS = ("mlp_512_128", "conv5_bn", "cnn9")
 VARIANTS = ("fp32", "fp16", "int8", "int8.u8")
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,12 @@ def _session(path: Path, threads: int | None):  # type: ignore[no-untyped-def]
 
 def _ensure_exported(name: str, root: Path, epochs: int, limit: int | None, samples: int) -> str:
     """Train (briefly) if needed, export fp16+int8; returns how the model was trained."""
-    from toolkit.artifacts import read_json
-    from toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.artifacts import read_json
+    from mnx.toolkit.export.pipeline import ExportOptions, export
 
     net_dir = root / name
     if not (net_dir / "model.keras").exists():
-        from toolkit.train import TrainConfig, train
+        from mnx.toolkit.train import TrainConfig, train
 
         print(f"{name}: training {epochs} epoch(s){f' on {limit} images' if limit else ''}")
         train(name, TrainConfig(epochs=epochs, limit=limit, seed=0), root)
@@ -81,9 +81,9 @@ def measure(
     threads: int | None,
     epochs_note: str,
 ) -> list[Row]:
-    import architectures
-    from toolkit.artifacts import artifact_record
-    from toolkit.data import load_mnist, preprocess
+    from mnx import architectures
+    from mnx.toolkit.artifacts import artifact_record
+    from mnx.toolkit.data import load_mnist, preprocess
 
     net = architectures.get(name)
     x = preprocess(load_mnist().x_test[:batch], net.recipe.preprocessing, net.layout)
@@ -135,11 +135,11 @@ def markdown(rows: list[Row], header: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from toolkit.artifacts import artifacts_root
-    from toolkit.versions import versions
+    from mnx.toolkit.artifacts import artifacts_root
+    from mnx.toolkit.versions import versions
 
     ap = argparse.ArgumentParser(
-        prog="python -m bench.export_throughput",
+        prog="python -m studies.export_throughput",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

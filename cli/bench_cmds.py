@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from toolkit.errors import UsageError
+from mnx.errors import UsageError
 
 BACKENDS = "keras,ort,ort-cuda,trt"
 PRECISIONS = "fp32,fp16,int8"
@@ -48,7 +48,7 @@ def _warmup(value: str) -> tuple[int, float]:
 
 
 def _render(results: Any, saved: Any | None = None) -> None:
-    from bench.report import render_terminal
+    from mnx.bench.report import render_terminal
 
     render_terminal(results)
     if saved is not None:
@@ -142,8 +142,8 @@ def bench_cmd(
       mnx bench cnn9 --backend trt --precision fp16,int8 --duration 5
       mnx bench --all --iterations 500 --threads 2
     """
-    from bench.report import save
-    from bench.run import run_bench, trained_networks
+    from mnx.bench.report import save
+    from mnx.bench.run import run_bench, trained_networks
 
     root: Path = obj.artifacts  # type: ignore[attr-defined]
     if duration is not None and iterations is not None:
@@ -162,7 +162,7 @@ def bench_cmd(
     if all_:
         selected = trained_networks(root)
         if not selected:
-            from toolkit.errors import MissingArtifactError
+            from mnx.errors import MissingArtifactError
 
             raise MissingArtifactError(
                 f"No trained network in '{root}'",
@@ -202,9 +202,9 @@ def report_cmd(obj: object, results_file: str | None, no_plots: bool) -> None:
       mnx report
       mnx report artifacts/bench/20250101T120000Z.json
     """
-    from bench.plots import draw_plots
-    from bench.records import BenchResults
-    from bench.report import latest_path, render_terminal
+    from mnx.bench.plots import draw_plots
+    from mnx.bench.records import BenchResults
+    from mnx.bench.report import latest_path, render_terminal
 
     path = Path(results_file) if results_file else latest_path(obj.artifacts)  # type: ignore[attr-defined]
     results = BenchResults.load(path)
@@ -241,8 +241,8 @@ def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: 
       mnx compare artifacts/bench/old.json artifacts/bench/latest.json
       mnx compare a.json b.json --threshold 10 --accuracy-drop 0.5
     """
-    from bench.compare import RegressionError, compare, render
-    from bench.records import BenchResults
+    from mnx.bench.compare import RegressionError, compare, render
+    from mnx.bench.records import BenchResults
 
     if not threshold > 0 or accuracy_drop < 0:
         raise UsageError(
@@ -296,9 +296,9 @@ def pipeline_cmd(
       mnx pipeline mlp_512_128 linear --quick
       mnx pipeline cnn9
     """
-    from bench.pipeline import PipelineOptions, run_pipeline
-    from bench.report import save
-    from bench.variants import check_batch_sizes, parse_backends
+    from mnx.bench.report import save
+    from mnx.bench.variants import check_batch_sizes, parse_backends
+    from mnx.workflows.pipeline import PipelineOptions, run_pipeline
 
     if duration is not None and not duration > 0:
         raise UsageError(

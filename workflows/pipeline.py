@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.records import BenchResults
+from mnx.bench.records import BenchResults
 
 DEFAULT_NETWORK = "m31_k3"  # a small CNN: INT8 and batch effects show, trains in seconds
 QUICK_EPOCHS = 2
@@ -51,11 +51,11 @@ def run_pipeline(
 ) -> PipelineResult:
     """Train (if not current), export FP32/FP16/INT8 (the exporter skips current files; TensorRT
     engines where TensorRT runs), then bench every variant."""
-    import architectures
-    from bench.run import run_bench
-    from toolkit.data import load_mnist
-    from toolkit.export.pipeline import ExportOptions, export
-    from toolkit.train import TrainConfig, is_trained_current, train
+    from mnx import architectures
+    from mnx.bench.run import run_bench
+    from mnx.toolkit.data import load_mnist
+    from mnx.toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.train import TrainConfig, is_trained_current, train
 
     names = list(dict.fromkeys(names)) or [DEFAULT_NETWORK]
     for n in names:

@@ -41,8 +41,8 @@ def data_cmd(path: str | None, data_dir: str | None, no_fetch: bool, samples: st
       mnx data --path ~/Downloads/mnist.npz
       mnx data --no-fetch --samples digits.png
     """
-    from toolkit.data import load_mnist
-    from toolkit.data.samples import save_sample_grid
+    from mnx.toolkit.data import load_mnist
+    from mnx.toolkit.data.samples import save_sample_grid
 
     data = load_mnist(path, fetch=not no_fetch, data_dir=data_dir)
     _render(data)

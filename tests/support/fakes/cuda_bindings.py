@@ -135,7 +135,7 @@ class FakeCuda:
     def install(self, monkeypatch: Any, legacy: bool = False) -> None:
         """Make `from cuda.bindings import runtime` (or, legacy, `from cuda import cudart`)
         import this double."""
-        from toolkit.runners import cuda as mnx_cuda
+        from mnx.toolkit.runners import cuda as mnx_cuda
 
         pkg = types.ModuleType("cuda")
         pkg.__path__ = []  # a package, so submodule imports resolve through sys.modules

@@ -47,7 +47,7 @@ def list_cmd(obj: Any, family: str | None, seed: str | None, as_json: bool) -> N
       mnx list --family mlp
       mnx list --seed 004 --json
     """
-    from architectures.zoo.overview import zoo_overview
+    from mnx.architectures.zoo.overview import zoo_overview
 
     entries = zoo_overview(obj.artifacts, family=family.lower() if family else None, seed=seed)
     if as_json:

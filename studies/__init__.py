@@ -1,0 +1,1 @@
+"""One-off measurement studies (not installed). Each writes its result under results/."""
