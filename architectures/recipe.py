@@ -84,7 +84,7 @@ class Recipe:
         return d
 
 
-# The recipes of the five notebooks (CATALOG.md §0 and per-notebook shared settings).
+# The recipes of the five notebooks (docs/catalog.md §0 and per-notebook shared settings).
 # Keras 2.2 Adadelta(): lr=1.0, rho=0.95, epsilon=K.epsilon()=1e-7.
 ADADELTA_KERAS22 = dict(
     optimizer="Adadelta",

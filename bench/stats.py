@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Above this coefficient of variation (std / mean of the latencies) a run is flagged unstable,
-#: the threshold DESIGN.md takes from trtexec's stability warning.
+#: the threshold docs/design.md takes from trtexec's stability warning.
 COV_WARN = 0.025
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)

@@ -2,7 +2,7 @@
 candidate and print its per-epoch figures, to hold against the notebook's visible training logs.
 
 Notebook 001's code says only "we would be using the built in function for normalizing"; the
-axis of `keras.utils.normalize` is lost (CATALOG.md). mnx's recipe uses axis=1 (the tutorial
+axis of `keras.utils.normalize` is lost (docs/catalog.md). mnx's recipe uses axis=1 (the tutorial
 idiom). Used for issue 7's m31_k3 difference; results in results/reproduce/.
 
     python scripts/probe_001_preprocessing.py m31_k3 axis1 0 4   # network variant seed epochs

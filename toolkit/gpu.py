@@ -6,7 +6,7 @@ package is missing: `gpu_info()` returns None, the `*_status()` functions return
 MissingDependencyError for code that cannot go on without it.
 
 TensorRT features are detected, never inferred from version strings (TensorRT 11 removed
-BuilderFlag.FP16/INT8 and the INT8 calibrators; see shared/docs/tensorrt.md).
+BuilderFlag.FP16/INT8 and the INT8 calibrators; see docs/tensorrt/notes.md).
 """
 
 from __future__ import annotations

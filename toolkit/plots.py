@@ -1,4 +1,4 @@
-"""Training-curve figures, drawn like the seed notebooks drew them (CATALOG.md §6.1, §6.2).
+"""Training-curve figures, drawn like the seed notebooks drew them (docs/catalog.md §6.1, §6.2).
 
 Figures are made with matplotlib's object API (`Figure` + Agg canvas), not pyplot: no global
 state, no GUI backend, safe in a headless process. Every file is written atomically.

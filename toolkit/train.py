@@ -263,7 +263,7 @@ def train(
 ) -> TrainResult:
     """Train network `name` with its seed recipe and write its artifacts under `root/name/`.
 
-    As in every seed notebook (CATALOG.md §0), the test set is also the validation set
+    As in every seed notebook (docs/catalog.md §0), the test set is also the validation set
     (`validation_data=(x_test, y_test)`), so the per-epoch validation curves match the notebooks'
     and the last epoch's validation figures are the test figures. `data` defaults to
     `toolkit.data.load_mnist()`. `callbacks` are extra Keras callbacks; `verbose` defaults to a

@@ -1,4 +1,4 @@
-"""Views of a trained network: what the seed notebooks looked at besides the score (CATALOG.md §6).
+"""Views of a trained network: what the seed notebooks looked at besides the score (docs/catalog.md §6).
 
     from mnx.toolkit.views import write_views
     report = write_views("m31_k3", Path("artifacts"))
@@ -8,7 +8,7 @@
 - per-layer weight distributions as violin plots (notebook 001 drew the first three kernels and
   mislabelled the third 'Output Layer'; here every weighted layer is drawn under its real name),
 - the confusion matrix on the test set (array + heatmap) and per-class accuracy (notebooks never
-  drew one; CATALOG §6.11 lists it as missing).
+  drew one; docs/catalog.md §6.11 lists it as missing).
 
 Files go to <root>/<name>/views/, written atomically. Plain matplotlib (Figure + Agg canvas).
 """

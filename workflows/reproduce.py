@@ -30,7 +30,7 @@ from mnx.toolkit.artifacts import (
 NOTEBOOKS = ("000", "001", "002", "003", "004")
 
 # What each notebook reported, beyond the test accuracy that the registry carries
-# (CATALOG.md: 000's per-model logs, 001's final_output table, 002's conclusion table,
+# (docs/catalog.md: 000's per-model logs, 001's final_output table, 002's conclusion table,
 # 003's logs, 004's conclusion table). Keys: train_loss, train_accuracy, test_loss.
 REPORTED_EXTRA: dict[str, dict[str, float]] = {
     # 000: last-epoch train loss/acc and the printed test loss
@@ -83,8 +83,8 @@ REPORTED_EXTRA: dict[str, dict[str, float]] = {
 }
 
 # The seed's per-epoch test (= validation) accuracy over its last epochs, from the training logs
-# the notebooks printed (CATALOG.md, "Per-epoch val_acc"; 001 and 002 printed none). conv2_keras's
-# table figure (99.26) is a stray later fragment, not its epoch-12 log (CATALOG.md).
+# the notebooks printed (docs/catalog.md, "Per-epoch val_acc"; 001 and 002 printed none). conv2_keras's
+# table figure (99.26) is a stray later fragment, not its epoch-12 log (docs/catalog.md).
 REPORTED_LAST_EPOCHS: dict[str, tuple[float, ...]] = {
     "conv2_keras": (0.9913, 0.9909, 0.9913, 0.9921, 0.9926),  # epochs 9-12, then the fragment
     "conv3_bn": (0.9925, 0.9937, 0.9946, 0.9932, 0.9945),

@@ -1,4 +1,4 @@
-"""The 38 seed networks, one module per notebook (CATALOG.md).
+"""The 38 seed networks, one module per notebook (docs/catalog.md).
 
 Importing this package registers every network; Keras is imported only when one is built.
 """

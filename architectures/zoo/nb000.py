@@ -1,4 +1,4 @@
-"""Notebook 000: variants of Keras `examples/mnist_cnn.py` (CATALOG.md §1).
+"""Notebook 000: variants of Keras `examples/mnist_cnn.py` (docs/catalog.md §1).
 
 Standalone Keras 2.2: `Adadelta()` meant learning_rate=1.0; 12 epochs, batch 128, x/255.
 Keras is imported inside the builders so listing the zoo never loads TensorFlow.

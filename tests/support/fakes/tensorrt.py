@@ -1,7 +1,7 @@
 """A CPU double of the `tensorrt` Python module: the subset mnx uses, with the real names.
 
 `make_tensorrt(version)` returns a module object. The version decides which APIs exist, exactly
-as in shared/docs/tensorrt-<version>-python-names.txt: 10.x has BuilderFlag.FP16/INT8,
+as in docs/tensorrt/tensorrt-<version>-python-names.txt: 10.x has BuilderFlag.FP16/INT8,
 IInt8EntropyCalibrator2, IInt8MinMaxCalibrator and CalibrationAlgoType; 11.x does not.
 tests/toolkit/engines/test_trt_api_names.py checks every public name here against those lists,
 so this double cannot drift into APIs the real module lacks.

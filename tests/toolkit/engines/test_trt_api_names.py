@@ -1,6 +1,6 @@
 """Every TensorRT name mnx (and its test double) touches exists in the real bindings.
 
-The name lists in docs/tensorrt (copied from shared/docs) were taken from the string table of the real bindings
+The name lists in docs/tensorrt (copied from the real bindings) were taken from the string table of the real bindings
 (tensorrt-cu12-bindings 10.16.1.11, tensorrt-cu13-bindings 11.4.0.106). The linker merges a
 string into a longer one that ends with it, so some real names appear only as a suffix of a
 listed one ("Logger" inside "ILogger", "serialize" inside "deserialize"); a name therefore counts
