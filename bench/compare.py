@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mnx.bench.records import BenchResults, BenchRow
-from mnx.errors import MnxError
+from mnx.errors import ConfigError, MnxError
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Comparison:
     only_in_b: tuple[tuple[str, str, str, int | None], ...]
     threshold_pct: float
     accuracy_drop_pp: float
+    baseline: str = "A"  # what the user passed, for the header
+    candidate: str = "B"
 
     @property
     def regressed(self) -> bool:
@@ -62,20 +64,42 @@ class RegressionError(MnxError):
         self.comparison = cmp
 
 
+class NothingComparedError(MnxError):
+    """No measured row of the baseline matches one of the candidate: a gate that compared
+    nothing must not pass."""
+
+    def __init__(self, cmp: Comparison) -> None:
+        super().__init__(
+            f"No row of the candidate '{cmp.candidate}' matches a measured row of the baseline "
+            f"'{cmp.baseline}' ({len(cmp.only_in_a)} only in the baseline, {len(cmp.only_in_b)} "
+            "only in the candidate)",
+            expected="two results files with some network/backend/precision/batch in common",
+            fix="compare runs of the same networks and options (see `mnx report FILE`)",
+        )
+        self.comparison = cmp
+
+
 def _rel(a: float | None, b: float | None) -> float | None:
     if a is None or b is None or a == 0:
         return None
     return (b - a) / a * 100.0
 
 
+MAX_THRESHOLD_PCT = 1000.0
+MAX_ACCURACY_DROP_PP = 100.0
+
+
 def compare(
-    a: BenchResults, b: BenchResults, threshold_pct: float = 5.0, accuracy_drop_pp: float = 0.1
+    a: BenchResults,
+    b: BenchResults,
+    threshold_pct: float = 5.0,
+    accuracy_drop_pp: float = 0.1,
+    *,
+    names: tuple[str, str] = ("A", "B"),
 ) -> Comparison:
-    """Relative change from `a` (baseline) to `b` per matching measured row."""
-    if not threshold_pct > 0:
-        raise ValueError(f"threshold must be > 0 percent, got {threshold_pct}")
-    if accuracy_drop_pp < 0:
-        raise ValueError(f"accuracy drop must be >= 0 percentage points, got {accuracy_drop_pp}")
+    """Relative change from `a` (baseline) to `b` (candidate) per matching measured row;
+    NothingComparedError when no row matches. `names` label them in messages."""
+    check_thresholds(threshold_pct, accuracy_drop_pp)
     rows_a: dict[tuple[str, str, str, int | None], BenchRow] = {r.key: r for r in a.measured()}
     rows_b: dict[tuple[str, str, str, int | None], BenchRow] = {r.key: r for r in b.measured()}
     changes = []
@@ -98,13 +122,32 @@ def compare(
         if acc is not None and -acc > accuracy_drop_pp:
             why.append(f"accuracy {acc:+.2f} pp")
         changes.append(RowChange(*key, p50, ips, acc, tuple(why)))
-    return Comparison(
+    cmp = Comparison(
         changes=tuple(changes),
         only_in_a=tuple(k for k in rows_a if k not in rows_b),
         only_in_b=tuple(k for k in rows_b if k not in rows_a),
         threshold_pct=threshold_pct,
         accuracy_drop_pp=accuracy_drop_pp,
+        baseline=names[0],
+        candidate=names[1],
     )
+    if not changes:
+        raise NothingComparedError(cmp)
+    return cmp
+
+
+def check_thresholds(threshold_pct: float, accuracy_drop_pp: float) -> None:
+    """ConfigError (exit 2) with the range unless 0 < threshold <= 1000 % and
+    0 <= drop <= 100 pp (NaN and inf fail)."""
+    ok_t = 0 < threshold_pct <= MAX_THRESHOLD_PCT
+    ok_a = 0 <= accuracy_drop_pp <= MAX_ACCURACY_DROP_PP
+    if not (ok_t and ok_a):
+        raise ConfigError(
+            f"Bad thresholds (--threshold {threshold_pct:g}, --accuracy-drop {accuracy_drop_pp:g})",
+            expected=f"--threshold above 0 up to {MAX_THRESHOLD_PCT:g} percent and "
+            f"--accuracy-drop from 0 to {MAX_ACCURACY_DROP_PP:g} percentage points",
+            fix="e.g. --threshold 5 --accuracy-drop 0.1",
+        )
 
 
 def render(cmp: Comparison, console: object = None) -> None:
@@ -114,6 +157,8 @@ def render(cmp: Comparison, console: object = None) -> None:
     from mnx.bench.report import make_console
 
     con: Any = console or make_console()
+    # The files on lines of their own: a table title would wrap long paths.
+    con.print(f"Baseline  A: {cmp.baseline}\nCandidate B: {cmp.candidate}", markup=False)
     table = Table(title="Relative change B vs A", title_justify="left")
     for h in ("network", "backend", "prec", "batch", "p50", "images/s", "accuracy", "verdict"):
         table.add_column(
@@ -137,9 +182,9 @@ def render(cmp: Comparison, console: object = None) -> None:
         )
     con.print(table)
     for k in cmp.only_in_a:
-        con.print(f"Only in A (not compared): {' '.join(map(str, k))}", markup=False)
+        con.print(f"Only in baseline A (not compared): {' '.join(map(str, k))}", markup=False)
     for k in cmp.only_in_b:
-        con.print(f"Only in B (not compared): {' '.join(map(str, k))}", markup=False)
+        con.print(f"Only in candidate B (not compared): {' '.join(map(str, k))}", markup=False)
     n = sum(1 for c in cmp.changes if c.regressions)
     con.print(
         f"{n} regression(s) past {cmp.threshold_pct:g}% latency/throughput or "

@@ -13,10 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.bench.harness import MAX_ITERATIONS
+from mnx.errors import ConfigError, CorruptArtifactError, MissingArtifactError
+from mnx.toolkit.options import (
+    DEFAULT_BACKENDS,
+    Backend,
+    KerasMode,
+    Precision,
+    check_range,
+    parse_many,
+    parse_one,
+)
 
 SCHEMA_VERSION = 1
 KIND = "mnx.bench.results"
+DEFAULT_BATCH_SIZES = (1, 32, 256)
 
 
 @dataclass(frozen=True)
@@ -123,18 +134,49 @@ class Provenance:
 
 @dataclass(frozen=True)
 class BenchConfig:
-    """What was asked for."""
+    """What was asked for, validated in this one place (ConfigError, exit 2, with the range).
+
+    Exactly one of `duration_s` / `iterations` bounds each timed loop. `backends_named` is True
+    when the user named the backends: one that cannot run here is then an error, while the
+    default set skips what this machine lacks (with the reason in the table)."""
 
     networks: tuple[str, ...]
-    backends: tuple[str, ...]
-    precisions: tuple[str, ...]
-    batch_sizes: tuple[int, ...]
-    duration_s: float | None
-    iterations: int | None
-    warmup_iterations: int
-    warmup_s: float
-    threads: int | None
+    backends: tuple[Backend, ...] = DEFAULT_BACKENDS
+    precisions: tuple[Precision, ...] = tuple(Precision)
+    batch_sizes: tuple[int, ...] = DEFAULT_BATCH_SIZES
+    duration_s: float | None = 2.0
+    iterations: int | None = None
+    warmup_iterations: int = 0
+    warmup_s: float = 0.2
+    threads: int | None = None  # None = each runtime's default
     eval_limit: int | None = None  # None = the whole test set
+    keras_mode: KerasMode = KerasMode.PREDICT_ON_BATCH
+    backends_named: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.networks:
+            raise ConfigError(
+                "No network given",
+                expected="one or more network names, or --all",
+                fix="e.g. `mnx bench linear` (see `mnx list`)",
+            )
+        hint = "pass a comma-separated list, e.g. --backend keras,ort"
+        setf = object.__setattr__
+        setf(self, "networks", tuple(dict.fromkeys(self.networks)))
+        setf(self, "backends", parse_many(Backend, self.backends, hint=hint))
+        setf(
+            self, "precisions", parse_many(Precision, self.precisions, hint="e.g. --precision fp32")
+        )
+        setf(self, "keras_mode", parse_one(KerasMode, self.keras_mode, hint="pass --keras-mode"))
+        setf(self, "batch_sizes", _batch_sizes(self.batch_sizes))
+        if (self.duration_s is None) == (self.iterations is None):
+            raise ConfigError(
+                "Give exactly one of a duration and an iteration count",
+                expected="--duration SECONDS or --iterations N, not both",
+                fix="drop one of --duration and --iterations",
+            )
+        for what, value, lo, hi, unit, example in _RANGES:
+            check_range(what, getattr(self, value), lo, hi, unit=unit, fix=f"pass e.g. {example}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +187,43 @@ class BenchConfig:
     def from_dict(cls, d: dict[str, Any]) -> BenchConfig:
         fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
         return cls(**fields)
+
+
+MAX_BATCH = 65536
+MAX_THREADS = 256  # intra-op threads past any core count here only add contention (and memory)
+MAX_DURATION_S = 3600.0
+MAX_WARMUP_ITERATIONS = 100_000
+MAX_WARMUP_S = 60.0
+MAX_EVAL_IMAGES = 10_000  # the MNIST test set
+
+# (what, field, lowest, highest, unit, example): every numeric bench option's range, one table.
+_RANGES: tuple[tuple[str, str, float, float, str, str], ...] = (
+    ("Duration", "duration_s", 0.01, MAX_DURATION_S, "s", "--duration 2"),
+    ("Iterations", "iterations", 1, MAX_ITERATIONS, "", "--iterations 200"),
+    ("Warm-up count", "warmup_iterations", 0, MAX_WARMUP_ITERATIONS, "", "--warmup 10"),
+    ("Warm-up time", "warmup_s", 0, MAX_WARMUP_S, "s", "--warmup 0.2s"),
+    ("Threads", "threads", 1, MAX_THREADS, "", "--threads 2 (or leave it out)"),
+    ("Evaluation limit", "eval_limit", 1, MAX_EVAL_IMAGES, "images", "--limit 1000"),
+)
+
+
+def _batch_sizes(values: Any) -> tuple[int, ...]:
+    out: list[int] = []
+    for b in values:
+        if isinstance(b, bool) or not isinstance(b, int):
+            raise ConfigError(
+                f"Batch size {b!r} is not a whole number",
+                expected=f"whole numbers from 1 to {MAX_BATCH}",
+                fix="pass e.g. --batch-sizes 1,32,256",
+            )
+        check_range("Batch size", b, 1, MAX_BATCH, fix="pass e.g. --batch-sizes 1,32,256")
+        if b not in out:
+            out.append(b)
+    if not out:
+        raise ConfigError(
+            "No batch size given", expected="e.g. 1,32,256", fix="pass --batch-sizes 1,32,256"
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -197,7 +276,7 @@ class BenchResults:
                 schema_version=version,
                 notes=tuple(d.get("notes") or ()),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ConfigError) as exc:
             raise CorruptArtifactError(
                 f"'{source}' is damaged ({type(exc).__name__}: {exc})",
                 expected="a complete results file written by `mnx bench`",

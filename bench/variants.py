@@ -1,5 +1,8 @@
-"""Which artifact and runner a (network, backend, precision) combination uses here — or why it
-cannot run here (one line a user can act on)."""
+"""Which artifact and runner a (network, backend, precision) combination uses here, or a typed
+`Skip` saying why it cannot run here (what is wrong, and the command or install that fixes it).
+
+Each backend has one resolver, registered with `@resolver(Backend.X)`: a new backend is one
+function here (and its runner in toolkit/runners/)."""
 
 from __future__ import annotations
 
@@ -7,108 +10,106 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnx.errors import MissingDependencyError, UnknownNameError, UsageError
+from mnx.errors import MissingDependencyError
+from mnx.toolkit.options import Backend, KerasMode, Precision, StrEnum
 from mnx.toolkit.runners.base import Runner
 
-BACKENDS = ("keras", "ort", "ort-cuda", "trt")
-PRECISIONS = ("fp32", "fp16", "int8")
-MAX_BATCH = 65536
-
-ONNX_FILES = {"fp32": "model.fp32.onnx", "fp16": "model.fp16.onnx", "int8": "model.int8.onnx"}
+ONNX_FILES = {
+    Precision.FP32: "model.fp32.onnx",
+    Precision.FP16: "model.fp16.onnx",
+    Precision.INT8: "model.int8.onnx",
+}
 ORT_CPU_INT8 = "model.int8.u8.onnx"  # uint8 activations: the Q/DQ form ORT's CPU kernels run fast
-EXPORT_FLAG = {"fp32": "", "fp16": " --fp16", "int8": " --int8"}
+EXPORT_FLAG = {Precision.FP32: "", Precision.FP16: " --fp16", Precision.INT8: " --int8"}
+
+
+class SkipKind(StrEnum):
+    """Why a combination has no measurement; `plan` and the CLI act on the kind, never on text."""
+
+    UNAVAILABLE = "unavailable"  # the backend cannot run on this machine (package, GPU)
+    NOT_EXPORTED = "not-exported"  # its file does not exist: `mnx export` makes it
+    STALE = "stale"  # its file exists but is not what the current model.keras produced
+    LOAD_FAILED = "load-failed"  # the runner refused the file at load or first call
+    OVER_PROFILE = "over-profile"  # the batch exceeds the engine's optimization profile
+
+
+@dataclass(frozen=True)
+class Skip:
+    kind: SkipKind
+    what: str  # one line: what is missing or wrong
+    fix: str | None = None  # what makes it run: a command or an install
+    expected: str | None = None  # for the error raised when the user asked for this by name
+
+    def render(self) -> str:
+        return f"{self.what}: {self.fix}" if self.fix else self.what
+
+    @property
+    def fixable_by_export(self) -> bool:
+        return self.kind in (SkipKind.NOT_EXPORTED, SkipKind.STALE)
 
 
 @dataclass(frozen=True)
 class Variant:
-    """A runnable combination (`make_runner` set) or a skipped one (`skipped_reason` set)."""
+    """A runnable combination (`make_runner` set) or a skipped one (`skip` set)."""
 
     network: str
-    backend: str
-    precision: str
+    backend: Backend
+    precision: Precision
     model_file: Path | None = None
     make_runner: Callable[[], Runner] | None = None
     note: str | None = None
-    skipped_reason: str | None = None
+    skip: Skip | None = None
+
+    @property
+    def skipped_reason(self) -> str | None:
+        return self.skip.render() if self.skip else None
 
 
-def parse_backends(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    return _parse(values, BACKENDS, "backend", "pass --backend with a comma-separated list")
+@dataclass(frozen=True)
+class Request:
+    """One combination to resolve, with the options runners take."""
+
+    network: str
+    backend: Backend
+    precision: Precision
+    net_dir: Path
+    threads: int | None = None
+    keras_mode: KerasMode = KerasMode.PREDICT_ON_BATCH
+
+    def skipped(self, skip: Skip, path: Path | None = None) -> Variant:
+        return Variant(self.network, self.backend, self.precision, path, skip=skip)
+
+    def runnable(self, path: Path, make: Callable[[], Runner], note: str | None = None) -> Variant:
+        return Variant(self.network, self.backend, self.precision, path, make, note=note)
 
 
-def parse_precisions(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    return _parse(values, PRECISIONS, "precision", "pass --precision with a comma-separated list")
+Resolver = Callable[[Request], "Variant | None"]
+RESOLVERS: dict[Backend, Resolver] = {}
 
 
-def _parse(
-    values: list[str] | tuple[str, ...], choices: tuple[str, ...], kind: str, hint: str
-) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        v = v.strip().lower()
-        if v not in choices:
-            raise UnknownNameError(kind, v, choices, hint=hint)
-        if v not in out:
-            out.append(v)
-    if not out:
-        raise UsageError(
-            f"No {kind} given", expected=f"one or more of: {', '.join(choices)}", fix=hint
-        )
-    return tuple(out)
+def resolver(backend: Backend) -> Callable[[Resolver], Resolver]:
+    """Register the function that resolves `backend`'s combinations."""
+
+    def register(fn: Resolver) -> Resolver:
+        RESOLVERS[backend] = fn
+        return fn
+
+    return register
 
 
-def check_batch_sizes(values: list[int] | tuple[int, ...]) -> tuple[int, ...]:
-    out: list[int] = []
-    for b in values:
-        if not 1 <= b <= MAX_BATCH:
-            raise UsageError(
-                f"Batch size {b} is out of range",
-                expected=f"a whole number from 1 to {MAX_BATCH}",
-                fix="pass e.g. --batch-sizes 1,32,256",
-            )
-        if b not in out:
-            out.append(b)
-    if not out:
-        raise UsageError(
-            "No batch size given", expected="e.g. 1,32,256", fix="pass --batch-sizes 1,32,256"
-        )
-    return tuple(out)
-
-
-def resolve(
-    name: str,
-    backend: str,
-    precision: str,
-    net_dir: Path,
-    *,
-    threads: int | None,
-    keras_mode: str = "predict_on_batch",
-) -> Variant | None:
+def resolve(request: Request) -> Variant | None:
     """The variant for one combination; None when the combination does not exist at all
     (Keras runs the FP32 model only)."""
-    if backend == "keras":
-        if precision != "fp32":
-            return None
-        from mnx.toolkit.runners.keras_runner import KerasRunner
-
-        path = net_dir / "model.keras"
-        return Variant(
-            name,
-            backend,
-            precision,
-            path,
-            lambda: KerasRunner(path, mode=keras_mode),
-            note=f"Keras {keras_mode}",
+    fn = RESOLVERS.get(request.backend)
+    if fn is None:
+        return request.skipped(
+            Skip(SkipKind.UNAVAILABLE, f"the {request.backend} backend is not part of this mnx")
         )
-    if backend == "ort":
-        return _ort_cpu(name, precision, net_dir, threads)
-    if backend == "ort-cuda":
-        return _ort_cuda(name, precision, net_dir)
-    return _trt(name, precision, net_dir)
+    return fn(request)
 
 
-def _not_exported(name: str, precision: str, filename: str) -> str:
-    return f"not exported ({filename} missing): run `mnx export {name}{EXPORT_FLAG[precision]}`"
+def _export_cmd(r: Request, extra: str = "") -> str:
+    return f"run `mnx export {r.network}{EXPORT_FLAG[r.precision]}{extra}`"
 
 
 def stale_reason(net_dir: Path, filename: str) -> str | None:
@@ -137,108 +138,96 @@ def stale_reason(net_dir: Path, filename: str) -> str | None:
 
 
 def _onnx_variant(
-    name: str,
-    backend: str,
-    precision: str,
-    net_dir: Path,
-    filename: str,
-    factory: Callable[[Path], Runner],
-    note: str | None,
+    r: Request, filename: str, factory: Callable[[Path], Runner], note: str | None = None
 ) -> Variant:
-    path = net_dir / filename
+    path = r.net_dir / filename
     if not path.is_file():
-        return Variant(
-            name, backend, precision, path, skipped_reason=_not_exported(name, precision, filename)
-        )
-    stale = stale_reason(net_dir, filename)
+        what = f"not exported ({filename} missing)"
+        return r.skipped(Skip(SkipKind.NOT_EXPORTED, what, _export_cmd(r)), path)
+    stale = stale_reason(r.net_dir, filename)
     if stale:
-        return Variant(
-            name,
-            backend,
-            precision,
-            path,
-            skipped_reason=f"{stale}: run `mnx export {name}{EXPORT_FLAG[precision]}`",
-        )
-    return Variant(name, backend, precision, path, lambda: factory(path), note=note)
+        return r.skipped(Skip(SkipKind.STALE, stale, _export_cmd(r)), path)
+    return r.runnable(path, lambda: factory(path), note)
 
 
-def _ort_cpu(name: str, precision: str, net_dir: Path, threads: int | None) -> Variant:
-    from mnx.toolkit.runners.ort import OrtRunner
+@resolver(Backend.KERAS)
+def _keras(r: Request) -> Variant | None:
+    if r.precision is not Precision.FP32:
+        return None
+    from mnx.toolkit.runners.keras_runner import KerasRunner
+
+    path = r.net_dir / "model.keras"
+    return r.runnable(path, lambda: KerasRunner(path, mode=r.keras_mode), f"Keras {r.keras_mode}")
+
+
+@resolver(Backend.ORT)
+def _ort_cpu(r: Request) -> Variant:
+    from mnx.toolkit.runners.ort import OrtRunner, import_onnxruntime
 
     try:
-        from mnx.toolkit.runners.ort import import_onnxruntime
-
         import_onnxruntime()
     except MissingDependencyError as exc:
-        return Variant(name, "ort", precision, skipped_reason=exc.render())
-    filename = ORT_CPU_INT8 if precision == "int8" else ONNX_FILES[precision]
-    note = (
-        (
+        return r.skipped(Skip(SkipKind.UNAVAILABLE, exc.what, exc.fix, exc.expected))
+    if r.precision is Precision.INT8:
+        note = (
             f"int8 on ORT CPU runs {ORT_CPU_INT8} (uint8 activations, the Q/DQ form ORT's CPU "
             "kernels run fast)"
         )
-        if precision == "int8"
-        else None
-    )
-    return _onnx_variant(
-        name, "ort", precision, net_dir, filename, lambda p: OrtRunner(p, threads=threads), note
-    )
+        return _onnx_variant(r, ORT_CPU_INT8, lambda p: OrtRunner(p, threads=r.threads), note)
+    return _onnx_variant(r, ONNX_FILES[r.precision], lambda p: OrtRunner(p, threads=r.threads))
 
 
-def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
+_NO_GPU = Skip(
+    SkipKind.UNAVAILABLE,
+    "no CUDA GPU on this machine",
+    "run on a machine with an NVIDIA GPU (installing GPU packages here would not help)",
+    "an NVIDIA GPU with a working driver",
+)
+
+
+@resolver(Backend.ORT_CUDA)
+def _ort_cuda(r: Request) -> Variant:
     from mnx.toolkit.gpu import gpu_info, ort_cuda_status
 
+    if gpu_info() is None:
+        return r.skipped(_NO_GPU)
     status = ort_cuda_status()
     if not status.available:
-        return Variant(name, "ort-cuda", precision, skipped_reason=status.problem)
-    if gpu_info() is None:
-        return Variant(name, "ort-cuda", precision, skipped_reason="no CUDA GPU")
+        what = status.problem or "ONNX Runtime has no CUDA execution provider here"
+        return r.skipped(Skip(SkipKind.UNAVAILABLE, what, "pip install 'mnx[gpu]'"))
     from mnx.toolkit.runners.ort_cuda import OrtCudaRunner
 
-    return _onnx_variant(
-        name,
-        "ort-cuda",
-        precision,
-        net_dir,
-        ONNX_FILES[precision],
-        lambda p: OrtCudaRunner(p),
-        None,
-    )
+    return _onnx_variant(r, ONNX_FILES[r.precision], lambda p: OrtCudaRunner(p))
 
 
-def _trt(name: str, precision: str, net_dir: Path) -> Variant:
+@resolver(Backend.TRT)
+def _trt(r: Request) -> Variant:
     from mnx.toolkit.gpu import gpu_info, tensorrt_status
 
-    status = tensorrt_status()
-    if not status.installed:
-        return Variant(
-            name,
-            "trt",
-            precision,
-            skipped_reason="TensorRT not installed (pip install 'mnx[tensorrt]')",
-        )
     gpu = gpu_info()
     if gpu is None:
-        return Variant(name, "trt", precision, skipped_reason="no CUDA GPU")
+        # Checked before TensorRT: with no GPU, installing TensorRT would not help.
+        return r.skipped(_NO_GPU)
+    status = tensorrt_status()
+    if not status.installed:
+        what = "TensorRT not installed"
+        return r.skipped(Skip(SkipKind.UNAVAILABLE, what, "pip install 'mnx[tensorrt]'"))
     from mnx.toolkit.export import tensorrt as trt_export
     from mnx.toolkit.runners.trt import TrtRunner
 
-    engine = trt_export.engine_dir(
-        net_dir, gpu, status.version or "unknown"
-    ) / trt_export.engine_filename(precision, trt_export.STRONGLY_TYPED)
-    stale = trt_export.engine_staleness(engine, gpu, status.version or "unknown")
+    version = status.version or "unknown"
+    engine = trt_export.engine_dir(r.net_dir, gpu, version) / trt_export.engine_filename(
+        r.precision, trt_export.STRONGLY_TYPED
+    )
+    stale = trt_export.engine_staleness(engine, gpu, version)
     if stale is not None:
-        what = (
-            "no TensorRT engine for this GPU" if not engine.exists() else f"engine refused: {stale}"
+        kind, what = (
+            (SkipKind.NOT_EXPORTED, "no TensorRT engine for this GPU")
+            if not engine.exists()
+            else (SkipKind.STALE, f"engine refused: {stale}")
         )
-        return Variant(
-            name,
-            "trt",
-            precision,
-            engine,
-            skipped_reason=f"{what}: run `mnx export {name}{EXPORT_FLAG[precision]} --trt`",
-        )
-    return Variant(name, "trt", precision, engine, lambda: TrtRunner(engine))
+        return r.skipped(Skip(kind, what, _export_cmd(r, " --trt")), engine)
+    return r.runnable(engine, lambda: TrtRunner(engine))
 
 
 def gpu_name() -> str | None:

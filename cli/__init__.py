@@ -7,7 +7,6 @@ into one message and an exit code (2 usage, 1 other), with a traceback only unde
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -81,31 +80,6 @@ def _register_commands() -> None:
             cli.add_command(command)
 
 
-# Commands that load TensorFlow (through Keras or tf2onnx).
-_TF_COMMANDS = {"train", "show", "export", "bench", "pipeline", "reproduce"}
-
-
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with its C++ start-up chatter (CUDA-driver probes, printed before its
-    logging is configured, so TF_CPP_MIN_LOG_LEVEL cannot hide them) kept off the terminal.
-    If the import fails, what it printed is shown with the error."""
-    import tempfile
-
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            import tensorflow  # noqa: F401
-        except BaseException:
-            os.dup2(saved, 2)
-            sink.seek(0)
-            sys.stderr.write(sink.read().decode("utf-8", "replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     _register_commands()
@@ -113,16 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     if not debug:
         # TF's C++ logs (INFO..ERROR: device probes, "failed call to cuInit" on a CPU machine);
-        # Python-level errors still surface, and --debug shows everything.
+        # Python-level errors still surface, and --debug shows everything. TensorFlow itself is
+        # imported only by the commands that need it, after their options were checked
+        # (cli.common.require_keras), so a usage error never pays its import.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        if _TF_COMMANDS & set(args) and "--help" not in args and "-h" not in args:
-            # Keras must see the backend chosen with --keras-backend before it loads, and
-            # only the tensorflow backend needs TensorFlow itself.
-            backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-            if "--keras-backend" not in args and backend == "tensorflow":
-                # A missing TensorFlow is reported by the command itself.
-                with contextlib.suppress(ImportError):
-                    _import_tensorflow_quietly()
     try:
         cli.main(args=argv, prog_name="mnx", standalone_mode=False)
     except MnxError as exc:
@@ -139,12 +107,18 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except ValueError as exc:
-        # Validation in library records (dataclass __post_init__) raises ValueError.
+    except Exception as exc:
+        # Not a user's mistake (those are MnxError, ConfigError for options): a bug in mnx.
         if debug:
             raise
-        click.secho(f"Error: {exc}", fg="red", err=True)
-        return 2
+        first = (str(exc).splitlines() or [""])[0][:300]
+        click.secho(
+            f"Error: internal error ({type(exc).__name__}: {first}). This is a bug in mnx; "
+            "run again with --debug for the traceback and report it.",
+            fg="red",
+            err=True,
+        )
+        return 1
     return 0
 
 

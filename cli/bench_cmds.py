@@ -8,10 +8,12 @@ from typing import Any
 
 import click
 
-from mnx.errors import UsageError
+from mnx.cli.common import require_keras
+from mnx.errors import ConfigError, UsageError
 
-BACKENDS = "keras,ort,ort-cuda,trt"
+BACKENDS = "keras,ort,ort-cuda,trt"  # the default set (mnx.toolkit.options.DEFAULT_BACKENDS)
 PRECISIONS = "fp32,fp16,int8"
+MAX_THREADS = 256  # = bench.records.MAX_THREADS (not imported: keeps --help light)
 
 
 def _csv(value: str) -> list[str]:
@@ -24,7 +26,7 @@ def _batch_sizes(value: str) -> list[int]:
         try:
             out.append(int(v))
         except ValueError:
-            raise UsageError(
+            raise ConfigError(
                 f"Batch size '{v}' is not a whole number",
                 expected="comma-separated whole numbers from 1 to 65536",
                 fix="pass e.g. --batch-sizes 1,32,256",
@@ -33,18 +35,62 @@ def _batch_sizes(value: str) -> list[int]:
 
 
 def _warmup(value: str) -> tuple[int, float]:
-    """'10' -> 10 iterations; '0.5s' -> 0.5 seconds."""
+    """'10' -> 10 iterations; '0.5s' -> 0.5 seconds (ranges: BenchConfig)."""
     v = value.strip().lower()
     try:
         if v.endswith("s"):
             return 0, float(v[:-1])
         return int(v), 0.0
     except ValueError:
-        raise UsageError(
+        raise ConfigError(
             f"Warm-up '{value}' is neither a count nor seconds",
             expected="a whole number of calls (10) or seconds with an s (0.2s)",
             fix="pass e.g. --warmup 10 or --warmup 0.2s",
         ) from None
+
+
+def _named(ctx: click.Context, option: str) -> bool:
+    """Did the user give `option` (rather than take its default)?"""
+    source = ctx.get_parameter_source(option)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+class _ProgressBar:
+    """The bench library reports `Progress`; this draws it with rich on a terminal's stderr."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._p = Progress(
+            TextColumn("{task.description:<36}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._task: Any = None
+
+    def __enter__(self) -> _ProgressBar:
+        self._p.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._p.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __call__(self, p: Any) -> None:
+        if self._task is None:
+            self._task = self._p.add_task("bench", total=p.total)
+        self._p.update(self._task, completed=p.done, description=p.current or "done")
+
+
+def _bench_with_progress(config: Any, root: Path, data: Any = None) -> Any:
+    from mnx.bench.run import run_bench
+
+    if not sys.stderr.isatty():
+        return run_bench(config, root, data=data)
+    with _ProgressBar() as bar:
+        return run_bench(config, root, data=data, progress=bar)
 
 
 def _render(results: Any, saved: Any | None = None) -> None:
@@ -115,9 +161,9 @@ def _render(results: Any, saved: Any | None = None) -> None:
     help="Timed Keras call: predict_on_batch, or function (compiled tf.function).",
 )
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
-@click.pass_obj
+@click.pass_context
 def bench_cmd(
-    obj: object,
+    ctx: click.Context,
     names: tuple[str, ...],
     all_: bool,
     backend: str,
@@ -133,7 +179,9 @@ def bench_cmd(
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
-    Rows that cannot run here (no GPU, TensorRT absent, not exported) appear with the reason.
+    With the default backends, rows that cannot run here (no GPU, TensorRT absent, not exported)
+    appear with the reason; a backend named with --backend that cannot run here is an error.
+    Nothing is saved when nothing was measured.
     Results go to ARTIFACTS/bench/<UTC time>.{json,csv,md} and latest.json, with plots.
 
     \b
@@ -142,10 +190,11 @@ def bench_cmd(
       mnx bench cnn9 --backend trt --precision fp16,int8 --duration 5
       mnx bench --all --iterations 500 --threads 2
     """
+    from mnx.bench.records import BenchConfig
     from mnx.bench.report import save
-    from mnx.bench.run import run_bench, trained_networks
+    from mnx.bench.run import trained_networks
 
-    root: Path = obj.artifacts  # type: ignore[attr-defined]
+    root: Path = ctx.obj.artifacts
     if duration is not None and iterations is not None:
         raise UsageError(
             "--duration and --iterations were both given",
@@ -158,9 +207,9 @@ def bench_cmd(
             expected="names or --all",
             fix="drop --all or the names",
         )
-    selected = list(names)
+    selected = tuple(names)
     if all_:
-        selected = trained_networks(root)
+        selected = tuple(trained_networks(root))
         if not selected:
             from mnx.errors import MissingArtifactError
 
@@ -170,21 +219,22 @@ def bench_cmd(
                 fix="run `mnx train NAME` (or `mnx pipeline --quick`)",
             )
     warm_n, warm_s = _warmup(warmup)
-    results = run_bench(
-        selected,
-        _csv(backend),
-        _csv(precision),
-        _batch_sizes(batch_sizes),
+    config = BenchConfig(
+        networks=selected,
+        backends=tuple(_csv(backend)),  # type: ignore[arg-type]  # parsed in __post_init__
+        precisions=tuple(_csv(precision)),  # type: ignore[arg-type]
+        batch_sizes=tuple(_batch_sizes(batch_sizes)),
         duration_s=None if iterations is not None else (2.0 if duration is None else duration),
         iterations=iterations,
-        warmup=warm_n,
+        warmup_iterations=warm_n,
         warmup_s=warm_s,
         threads=threads,
-        root=root,
         eval_limit=limit,
-        progress=sys.stderr.isatty(),
-        keras_mode=keras_mode,
+        keras_mode=keras_mode,  # type: ignore[arg-type]
+        backends_named=_named(ctx, "backend"),
     )
+    require_keras()  # the Keras reference (and the keras backend) need it
+    results = _bench_with_progress(config, root)
     _render(results, None if no_save else save(results, root))
 
 
@@ -233,28 +283,24 @@ def report_cmd(obj: object, results_file: str | None, no_plots: bool) -> None:
     help="Flag rows whose accuracy fell by more than this many percentage points.",
 )
 def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: float) -> None:
-    """Relative change from BASELINE to CANDIDATE per matching row; exit status 1 when any row
-    regressed past the thresholds (use it as a CI gate), 0 otherwise.
+    """Relative change from BASELINE (A) to CANDIDATE (B) per matching row; exit status 1 when
+    any row regressed past the thresholds or no row matched (use it as a CI gate), 0 otherwise.
 
     \b
     Examples:
       mnx compare artifacts/bench/old.json artifacts/bench/latest.json
       mnx compare a.json b.json --threshold 10 --accuracy-drop 0.5
     """
-    from mnx.bench.compare import RegressionError, compare, render
+    from mnx.bench.compare import RegressionError, check_thresholds, compare, render
     from mnx.bench.records import BenchResults
 
-    if not threshold > 0 or accuracy_drop < 0:
-        raise UsageError(
-            f"Bad thresholds (--threshold {threshold}, --accuracy-drop {accuracy_drop})",
-            expected="--threshold > 0 and --accuracy-drop >= 0",
-            fix="e.g. --threshold 5 --accuracy-drop 0.1",
-        )
+    check_thresholds(threshold, accuracy_drop)
     cmp = compare(
         BenchResults.load(Path(baseline)),
         BenchResults.load(Path(candidate)),
         threshold,
         accuracy_drop,
+        names=(baseline, candidate),
     )
     render(cmp)
     if cmp.regressed:  # exit status 1 through the CLI's error path: a CI gate fails the job
@@ -277,9 +323,9 @@ def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: 
     help="Seconds per bench combination [default: 0.5 with --quick, else 2].",
 )
 @click.option("--threads", type=int, default=None, help="ONNX Runtime intra-op threads.")
-@click.pass_obj
+@click.pass_context
 def pipeline_cmd(
-    obj: object,
+    ctx: click.Context,
     names: tuple[str, ...],
     quick: bool,
     backend: str,
@@ -297,23 +343,19 @@ def pipeline_cmd(
       mnx pipeline cnn9
     """
     from mnx.bench.report import save
-    from mnx.bench.variants import check_batch_sizes, parse_backends
-    from mnx.workflows.pipeline import PipelineOptions, run_pipeline
+    from mnx.workflows.pipeline import DEFAULT_NETWORK, PipelineOptions, run_pipeline
 
-    if duration is not None and not duration > 0:
-        raise UsageError(
-            f"Duration {duration} s is not positive",
-            expected="a duration in seconds > 0",
-            fix="pass e.g. --duration 1",
-        )
     options = PipelineOptions(
         quick=quick,
-        backends=parse_backends(_csv(backend)),
-        batch_sizes=check_batch_sizes(_batch_sizes(batch_sizes)),
+        backends=tuple(_csv(backend)),  # type: ignore[arg-type]  # parsed by BenchConfig
+        batch_sizes=tuple(_batch_sizes(batch_sizes)),
         duration_s=duration,
         threads=threads,
+        backends_named=_named(ctx, "backend"),
     )
-    root: Path = obj.artifacts  # type: ignore[attr-defined]
+    options.bench_config(names or (DEFAULT_NETWORK,))  # every option checked before any work
+    require_keras()
+    root: Path = ctx.obj.artifacts
     out = run_pipeline(list(names), options, root, say=lambda m: click.echo(m, err=True))
     for s in out.steps:
         click.echo(

@@ -6,7 +6,11 @@ from typing import Any
 
 import click
 
+from mnx.cli.common import bounded, require_keras, require_tensorrt
+
 METHODS = ("entropy", "minmax", "percentile")
+MAX_BATCH = 65536  # = bench.records.MAX_BATCH: the largest batch mnx benches
+MAX_WORKSPACE_MIB = 1 << 20  # 1 TiB: above any GPU's memory
 
 
 @click.command("export")
@@ -37,7 +41,8 @@ METHODS = ("entropy", "minmax", "percentile")
     type=int,
     default=0,
     show_default=True,
-    help="Seed choosing the calibration images.",
+    callback=bounded(0, 2**32 - 1, "pass e.g. --calibration-seed 0"),
+    help="Seed choosing the calibration images (0..4294967295).",
 )
 @click.option("--opset", type=int, default=17, show_default=True, help="ONNX opset (13..18).")
 @click.option(
@@ -65,6 +70,7 @@ METHODS = ("entropy", "minmax", "percentile")
 @click.option(
     "--min-batch",
     type=int,
+    callback=bounded(1, MAX_BATCH, "pass e.g. --min-batch 1"),
     default=1,
     show_default=True,
     help="TensorRT optimization profile: smallest batch.",
@@ -72,6 +78,7 @@ METHODS = ("entropy", "minmax", "percentile")
 @click.option(
     "--opt-batch",
     type=int,
+    callback=bounded(1, MAX_BATCH, "pass e.g. --opt-batch 32"),
     default=32,
     show_default=True,
     help="TensorRT optimization profile: batch the kernels are tuned for.",
@@ -79,6 +86,7 @@ METHODS = ("entropy", "minmax", "percentile")
 @click.option(
     "--max-batch",
     type=int,
+    callback=bounded(1, MAX_BATCH, "pass e.g. --max-batch 256"),
     default=256,
     show_default=True,
     help="TensorRT optimization profile: largest batch.",
@@ -86,6 +94,7 @@ METHODS = ("entropy", "minmax", "percentile")
 @click.option(
     "--workspace-mib",
     type=int,
+    callback=bounded(1, MAX_WORKSPACE_MIB, "pass e.g. --workspace-mib 1024"),
     default=1024,
     show_default=True,
     help="TensorRT builder workspace limit (MiB).",
@@ -144,6 +153,9 @@ def export_cmd(
         trt=trt,
         engine=tuple(engine.items()),
     )
+    if trt:  # every option is checked above; these two before the minutes of work below
+        require_tensorrt()
+    require_keras()
     from rich.console import Console
 
     console = Console(stderr=True)

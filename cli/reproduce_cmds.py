@@ -6,6 +6,8 @@ import time
 
 import click
 
+from mnx.cli.common import bounded, require_keras
+
 COMMANDS: list[click.Command] = []
 
 
@@ -17,12 +19,14 @@ COMMANDS: list[click.Command] = []
     "--epochs",
     type=int,
     default=None,
+    callback=bounded(1, 1000, "omit --epochs for the seed's epochs"),
     help="Override the seed's epochs (marked 'not the full recipe' in the tables).",
 )
 @click.option(
     "--limit",
     type=int,
     default=None,
+    callback=bounded(1, 60_000, "omit --limit to train on every training image"),
     help="Train on the first N images only (marked 'not the full recipe').",
 )
 @click.option("--no-export", is_flag=True, help="Skip the ONNX FP32/INT8 export and its accuracy.")
@@ -64,6 +68,7 @@ def reproduce_cmd(obj, notebooks, all_, networks, epochs, limit, no_export, out)
         )
     chosen = list(rep.NOTEBOOKS) if all_ else [n.zfill(3) for n in notebooks]
     only = [n.strip() for n in networks.split(",") if n.strip()]
+    require_keras()
     start = time.perf_counter()
     result = rep.reproduce(
         chosen,

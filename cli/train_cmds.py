@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from mnx.cli.common import require_keras
+
 MAX_EPOCHS = 1000  # same bound as toolkit.train.MAX_EPOCHS (not imported: keeps --help light)
 BACKENDS = ("tensorflow", "jax", "torch")
 
@@ -104,6 +106,7 @@ def train_cmd(
     config = TrainConfig(
         epochs=epochs, batch_size=batch_size, seed=seed, limit=limit, keras_backend=keras_backend
     )
+    require_keras()
     result = train(name, config, Path(obj.artifacts), resume=not restart)
     _render_result(result)
 
@@ -160,6 +163,7 @@ def show_cmd(
       mnx show cnn9
       mnx show m31_k3 --confusion --samples
     """
+    require_keras()
     from mnx.toolkit.views import write_views
 
     if not (summary or weights or confusion or samples):

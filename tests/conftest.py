@@ -41,6 +41,43 @@ def trained_root(tmp_path_factory: pytest.TempPathFactory, subset_data) -> Path:
     return root
 
 
+EXPORT_CALIBRATION_SAMPLES = 200  # enough for stable INT8 ranges on the tiny nets, and fast
+
+
+@pytest.fixture(scope="session")
+def exported_root(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`trained_root` with both networks exported once by the real exporter (fp32, fp16, int8
+    s8/u8; no TensorRT), shared by the export, engine, bench and CLI tests. Read-only: tests that
+    write copy it first."""
+    import shutil
+
+    from mnx.toolkit.export.pipeline import ExportOptions, export
+
+    root = tmp_path_factory.mktemp("exported")
+    shutil.copytree(trained_root, root, dirs_exist_ok=True)
+    options = ExportOptions(
+        fp16=True, int8=True, calibration_samples=EXPORT_CALIBRATION_SAMPLES, trt=False
+    )
+    with pytest.MonkeyPatch.context() as mp:  # session scope: the autouse env fixture is not active
+        mp.setenv("MNX_MNIST", str(SUBSET))
+        mp.setenv("MNX_DATA_DIR", str(root.parent / "data-cache"))
+        for name in ("linear", "m31_k3"):
+            export(name, options, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def bench_root(exported_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of `exported_root` in which linear's FP16 file was never made (so a not-exported
+    combination is there to be skipped). Read-only, like `exported_root`."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("bench") / "artifacts"
+    shutil.copytree(exported_root, root)
+    (root / "linear" / "model.fp16.onnx").unlink()
+    return root
+
+
 @pytest.fixture
 def copy_trained(trained_root: Path, tmp_path: Path) -> Path:
     """A private, writable copy of `trained_root`."""

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnx.bench.records import BenchResults
+from mnx.bench.records import DEFAULT_BATCH_SIZES, BenchConfig, BenchResults
+from mnx.toolkit.options import DEFAULT_BACKENDS, Backend, Precision
 
 DEFAULT_NETWORK = "m31_k3"  # a small CNN: INT8 and batch effects show, trains in seconds
 QUICK_EPOCHS = 2
@@ -21,11 +22,26 @@ class PipelineOptions:
     existing model trained with the full recipe is kept, never overwritten by a quick one."""
 
     quick: bool = False
-    backends: tuple[str, ...] = ("keras", "ort", "ort-cuda", "trt")
-    precisions: tuple[str, ...] = ("fp32", "fp16", "int8")
-    batch_sizes: tuple[int, ...] = (1, 32, 256)
+    backends: tuple[Backend, ...] = DEFAULT_BACKENDS
+    precisions: tuple[Precision, ...] = tuple(Precision)
+    batch_sizes: tuple[int, ...] = DEFAULT_BATCH_SIZES
     duration_s: float | None = None  # None: 0.5 s quick, 2 s otherwise
     threads: int | None = None
+    backends_named: bool = False  # the user named the backends: one that cannot run is an error
+
+    def bench_config(self, names: Sequence[str]) -> BenchConfig:
+        """The bench step's config, validated (ConfigError) before any training or export."""
+        return BenchConfig(
+            networks=tuple(names),
+            backends=self.backends,
+            precisions=self.precisions,
+            batch_sizes=self.batch_sizes,
+            duration_s=self.duration_s
+            if self.duration_s is not None
+            else (0.5 if self.quick else 2.0),
+            threads=self.threads,
+            backends_named=self.backends_named,
+        )
 
 
 @dataclass(frozen=True)
@@ -58,8 +74,9 @@ def run_pipeline(
     from mnx.toolkit.train import TrainConfig, is_trained_current, train
 
     names = list(dict.fromkeys(names)) or [DEFAULT_NETWORK]
+    bench_config = options.bench_config(names)  # bad options fail before any work
     for n in names:
-        architectures.get(n)  # unknown names fail before any work
+        architectures.get(n)  # as do unknown names
     data = load_mnist()
     steps: list[StepRecord] = []
     full = TrainConfig()
@@ -104,16 +121,6 @@ def run_pipeline(
                 ", ".join(statuses),
             )
         )
-    duration = options.duration_s or (0.5 if options.quick else 2.0)
     say("benchmarking...")
-    results = run_bench(
-        names,
-        options.backends,
-        options.precisions,
-        options.batch_sizes,
-        duration_s=duration,
-        threads=options.threads,
-        root=root,
-        data=data,
-    )
+    results = run_bench(bench_config, root, data=data)
     return PipelineResult(tuple(steps), results)

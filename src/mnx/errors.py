@@ -40,7 +40,13 @@ class UsageError(MnxError):
     exit_code = 2
 
 
-class UnknownNameError(UsageError):
+class ConfigError(UsageError):
+    """An option or config field out of its range or inconsistent with another (exit 2).
+    Library configs (BenchConfig, ...) raise it from their validation, so the CLI can tell a
+    user's mistake from a bug (a bare ValueError is a bug, never a usage error)."""
+
+
+class UnknownNameError(ConfigError):
     """An unknown architecture, backend, precision... with a did-you-mean suggestion."""
 
     def __init__(

@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from mnx.bench.compare import compare
+from mnx.bench.compare import NothingComparedError, compare
+from mnx.errors import ConfigError
 from support.results import make_results
 
 
@@ -38,6 +39,16 @@ def test_unmatched_rows_listed() -> None:
     assert cmp.only_in_a == (("linear", "ort", "fp32", 32),)
 
 
-def test_bad_threshold() -> None:
-    with pytest.raises(ValueError):
-        compare(make_results(), make_results(), threshold_pct=0)
+@pytest.mark.parametrize(
+    ("threshold", "drop"), [(0.0, 0.1), (float("inf"), 0.1), (5.0, float("nan")), (5.0, -1.0)]
+)
+def test_bad_thresholds_are_config_errors(threshold: float, drop: float) -> None:
+    with pytest.raises(ConfigError, match="Bad thresholds"):
+        compare(make_results(), make_results(), threshold_pct=threshold, accuracy_drop_pp=drop)
+
+
+def test_nothing_compared_is_an_error_naming_both_files() -> None:
+    a = make_results()
+    b = dataclasses.replace(a, rows=tuple(dataclasses.replace(r, network="x") for r in a.rows))
+    with pytest.raises(NothingComparedError, match="candidate 'new.json' matches .* 'old.json'"):
+        compare(a, b, names=("old.json", "new.json"))

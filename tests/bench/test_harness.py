@@ -24,7 +24,7 @@ class CountingRunner(Runner):
         self.device = device
         self.inputs: set[int] = set()
 
-    def load(self) -> None:
+    def _load(self) -> None:
         pass
 
     def infer(self, x: np.ndarray) -> np.ndarray:

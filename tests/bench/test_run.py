@@ -60,7 +60,7 @@ def test_accuracy_equals_onnxruntime_and_agrees_with_keras(
 
 
 def test_unavailable_combinations_skipped_with_reasons(linear_results: BenchResults) -> None:
-    fp16 = _row(linear_results, "ort", "fp16", None)
+    fp16 = _row(linear_results, "ort", "fp16", None)  # bench_root lacks linear's fp16 file
     assert "mnx export linear --fp16" in (fp16.skipped_reason or "")
     for precision in ("fp32", "fp16"):
         trt = _row(linear_results, "trt", precision, None)
@@ -94,7 +94,7 @@ def test_save_writes_files_and_report_redraws(linear_results: BenchResults, tmp_
     console = Console(record=True, width=200)
     render_terminal(BenchResults.load(saved.json), console)
     text = console.export_text()
-    assert "p50 ms" in text and "keras" in text and "mnx[tensorrt]" in text
+    assert "p50 ms" in text and "keras" in text and "no CUDA GPU" in text
     redrawn = draw_plots(BenchResults.load(saved.json), tmp_path / "again")
     assert [p.name for p in redrawn] == ["again.latency.png", "again.accuracy.png"]
 
@@ -108,28 +108,39 @@ def test_second_save_does_not_overwrite(linear_results: BenchResults, tmp_path: 
 
 
 def test_keras_reference_cached_on_disk(
-    linear_results: BenchResults, bench_root: Path, subset_data
+    bench_root: Path, subset_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    cached = list((bench_root / "linear" / "bench_cache").glob("keras_ref.*.npy"))
-    refs = [np.load(p) for p in cached]  # one per evaluated image set (other tests use --limit)
-    full = [r for r in refs if r.shape == (len(subset_data.y_test), 10)]
-    assert len(full) == 1
-    assert np.allclose(full[0].sum(axis=1), 1.0, atol=1e-5)
+    from mnx import architectures
+    from mnx.bench import accuracy
+    from mnx.toolkit.data import preprocess
+
+    monkeypatch.setattr(accuracy, "_MEMORY", {})  # other tests filled the in-process cache
+    net = architectures.get("linear")
+    x = preprocess(subset_data.x_test, net.recipe.preprocessing, net.layout)
+    model = bench_root / "linear" / "model.keras"
+    ref = accuracy.keras_reference(model, x, subset_data.sha256, tmp_path)
+    cached = list(tmp_path.glob("keras_ref.*.npy"))
+    assert len(cached) == 1 and np.array_equal(np.load(cached[0]), ref)
+    assert ref.shape == (len(subset_data.y_test), 10)
+    assert np.allclose(ref.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_stale_or_changed_export_is_refused(bench_root: Path, tmp_path: Path) -> None:
     import shutil
 
-    from mnx.bench.variants import resolve, stale_reason
+    from mnx.bench.variants import Request, SkipKind, resolve, stale_reason
+    from mnx.toolkit.options import Backend, Precision
 
     net_dir = tmp_path / "linear"
     shutil.copytree(bench_root / "linear", net_dir)
     assert stale_reason(net_dir, "model.fp32.onnx") is None
-    ok = resolve("linear", "ort", "fp32", net_dir, threads=1)
+    request = Request("linear", Backend.ORT, Precision.FP32, net_dir, threads=1)
+    ok = resolve(request)
     assert ok is not None and ok.make_runner is not None
     with open(net_dir / "model.keras", "ab") as fh:  # "retrained": the source changed
         fh.write(b"\0")
-    v = resolve("linear", "ort", "fp32", net_dir, threads=1)
+    v = resolve(request)
     assert v is not None and v.make_runner is None
+    assert v.skip is not None and v.skip.kind is SkipKind.STALE
     assert "model.keras changed" in (v.skipped_reason or "")
     assert "mnx export linear" in (v.skipped_reason or "")

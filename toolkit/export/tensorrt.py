@@ -50,13 +50,15 @@ from mnx.toolkit.artifacts import (
     write_bytes_atomic,
 )
 from mnx.toolkit.gpu import GpuInfo, load_tensorrt, require_gpu
+from mnx.toolkit.options import Calibrator, Precision, Route
 from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
 
-PRECISIONS = ("fp32", "fp16", "int8")
-STRONGLY_TYPED = "strongly-typed"
-BUILDER_FLAGS = "builder-flags"
-ROUTES = (STRONGLY_TYPED, BUILDER_FLAGS)
-CALIBRATORS = ("entropy", "minmax")
+# The choices themselves are defined once, in toolkit.options; these are their spellings.
+PRECISIONS = tuple(p.value for p in Precision)
+STRONGLY_TYPED = Route.STRONGLY_TYPED.value
+BUILDER_FLAGS = Route.BUILDER_FLAGS.value
+ROUTES = tuple(r.value for r in Route)
+CALIBRATORS = tuple(c.value for c in Calibrator)
 ENGINES_DIR = "engines"
 
 

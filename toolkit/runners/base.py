@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 
 import numpy as np
@@ -32,27 +33,53 @@ class DeviceTiming:
 
 
 class Runner(ABC):
-    """Base class: load / infer / close, usable as a context manager."""
+    """Base class: load / infer / close, usable as a context manager.
 
-    #: backend id as the CLI spells it: "keras", "ort", "ort-cuda", "trt"
+    `load()` and `close()` are final (Polygraphy's template): subclasses implement `_load()` and
+    `_close()`, and only the base sets `is_loaded`, so no caller has to. What a caller may ask a
+    runner (its backend, timed scope, providers, batch limit, file) is on this interface, never
+    probed with getattr."""
+
+    #: backend id as the CLI spells it: "keras", "ort", "ort-cuda", "trt", "openvino"
     backend: str = ""
     #: one line saying what a host-timed `infer` call includes, shown beside latency figures
     timed_scope: str = ""
+    #: the largest batch `infer` accepts (TensorRT: its optimization profile); None = any
+    max_batch: int | None = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for final in ("load", "close"):
+            if final in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} overrides Runner.{final}(); implement _{final}() instead"
+                )
 
     def __init__(self) -> None:
         self.is_loaded = False
 
-    @abstractmethod
     def load(self) -> None:
-        """Do the expensive part: open the session / engine, allocate buffers."""
+        """Do the expensive part (open the session / engine, allocate buffers); idempotent."""
+        if not self.is_loaded:
+            self._load()
+            self.is_loaded = True
+
+    def close(self) -> None:
+        """Release sessions, buffers and streams; safe to call twice or after a failed load."""
+        try:
+            self._close()
+        finally:
+            self.is_loaded = False
+
+    @abstractmethod
+    def _load(self) -> None: ...
+
+    def _close(self) -> None:
+        return None
 
     @abstractmethod
     def infer(self, x: np.ndarray) -> np.ndarray:
         """Run one batch; returns (N, 10) float32 probabilities on the host."""
-
-    def close(self) -> None:
-        """Release sessions, buffers and streams."""
-        self.is_loaded = False
 
     def last_device_timing(self) -> DeviceTiming | None:
         return None
@@ -61,9 +88,17 @@ class Runner(ABC):
         """Execution providers really in use (ONNX Runtime); empty for other backends."""
         return []
 
+    def expected_providers(self) -> list[str]:
+        """Providers asked for; a difference from `providers()` means a silent fallback."""
+        return []
+
+    @property
+    def model_file(self) -> Path | None:
+        """The file this runner runs (None when it runs something in memory)."""
+        return None
+
     def __enter__(self) -> Runner:
         self.load()
-        self.is_loaded = True
         return self
 
     def __exit__(

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.errors import CorruptArtifactError, MissingArtifactError, MissingDependencyError
+from mnx.toolkit.options import KerasMode, parse_one
 from mnx.toolkit.runners.base import Runner
 
-MODES = ("predict_on_batch", "function")
+MODES = tuple(m.value for m in KerasMode)
 
 
 class KerasRunner(Runner):
@@ -26,30 +27,40 @@ class KerasRunner(Runner):
 
     backend = "keras"
 
-    def __init__(self, model_path: str | Path, mode: str = "predict_on_batch") -> None:
+    def __init__(
+        self, model_path: str | Path, mode: KerasMode | str = KerasMode.PREDICT_ON_BATCH
+    ) -> None:
         super().__init__()
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        self.mode = parse_one(KerasMode, mode, hint="pass --keras-mode")
         self.path = Path(model_path)
-        self.mode = mode
         self.model: Any = None
         self._call: Any = None
 
     @property
     def timed_scope(self) -> str:  # type: ignore[override]
-        if self.mode == "predict_on_batch":
+        if self.mode is KerasMode.PREDICT_ON_BATCH:
             return "host: Keras model.predict_on_batch (numpy in -> numpy out)"
         return "host: compiled tf.function model(x, training=False) + .numpy()"
 
-    def load(self) -> None:
+    @property
+    def model_file(self) -> Path:
+        return self.path
+
+    def _load(self) -> None:
         if not self.path.is_file():
             raise MissingArtifactError(
                 f"Keras model '{self.path}' does not exist",
                 expected="a model.keras written by `mnx train`",
                 fix="run `mnx train NAME` first",
             )
-        import keras
-
+        try:
+            import keras
+        except ImportError as exc:
+            raise MissingDependencyError(
+                f"Keras cannot be imported ({exc})",
+                expected="Keras 3 with TensorFlow, as `pip install mnx` installs them",
+                fix="pip install 'tensorflow>=2.16,<2.22' 'keras>=3.3' (or reinstall mnx)",
+            ) from exc
         try:
             self.model = keras.saving.load_model(self.path, compile=False)
         except Exception as exc:  # Keras raises ValueError/OSError/zipfile errors
@@ -58,7 +69,7 @@ class KerasRunner(Runner):
                 expected="a .keras file written by `mnx train`",
                 fix="delete it and re-run `mnx train NAME`",
             ) from exc
-        if self.mode == "predict_on_batch":
+        if self.mode is KerasMode.PREDICT_ON_BATCH:
             self._call = self.model.predict_on_batch
         elif keras.backend.backend() == "tensorflow":
             import tensorflow as tf
@@ -67,12 +78,10 @@ class KerasRunner(Runner):
             self._call = lambda x: fn(x).numpy()
         else:
             self._call = lambda x: np.asarray(self.model(x, training=False))
-        self.is_loaded = True
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         return self._call(x)
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self.model = None
         self._call = None
-        super().close()

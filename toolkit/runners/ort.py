@@ -51,7 +51,7 @@ class OrtRunner(Runner):
         self._session: Any = None
         self._outputs = [OUTPUT_NAME]
 
-    def load(self) -> None:
+    def _load(self) -> None:
         ort = import_onnxruntime()
         if not self.path.is_file():
             raise MissingArtifactError(
@@ -75,7 +75,6 @@ class OrtRunner(Runner):
                 expected="a valid ONNX model with input 'input' and output 'output'",
                 fix="delete the file and re-run `mnx export NAME`",
             ) from exc
-        self.is_loaded = True
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         return self._session.run(self._outputs, {INPUT_NAME: x})[0]
@@ -88,6 +87,12 @@ class OrtRunner(Runner):
         """The underlying InferenceSession (after load)."""
         return self._session
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._session = None
-        super().close()
+
+    def expected_providers(self) -> list[str]:
+        return list(self.requested_providers)
+
+    @property
+    def model_file(self) -> Path:
+        return self.path

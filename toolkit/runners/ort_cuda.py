@@ -46,7 +46,7 @@ class OrtCudaRunner(Runner):
         self._timing: DeviceTiming | None = None
         self._prepared: tuple[np.ndarray, Any] | None = None
 
-    def load(self) -> None:
+    def _load(self) -> None:
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -78,11 +78,17 @@ class OrtCudaRunner(Runner):
             )
         self._binding = self._session.io_binding()
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._session = None
         self._binding = None
         self._prepared = None
-        super().close()
+
+    def expected_providers(self) -> list[str]:
+        return [self.provider]
+
+    @property
+    def model_file(self) -> Path:
+        return self.onnx_path
 
     def providers(self) -> list[str]:
         return list(self._session.get_providers()) if self._session is not None else []

@@ -31,6 +31,7 @@ class TrtRunner(Runner):
         "host latency: copy into pinned memory + H2D + TensorRT enqueue + D2H + stream sync "
         "(TensorRT 10 trtexec style); device times from CUDA events: h2d, compute, d2h apart"
     )
+    max_batch: int = 0  # the optimization profile's largest batch, read at load
 
     def __init__(
         self,
@@ -53,7 +54,7 @@ class TrtRunner(Runner):
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def load(self) -> None:
+    def _load(self) -> None:
         from mnx.toolkit.gpu import load_tensorrt, require_gpu
         from mnx.toolkit.runners import cuda
 
@@ -102,7 +103,7 @@ class TrtRunner(Runner):
         self._device: dict[str, Any] = {}
         self._host: dict[str, Any] = {}
 
-    def close(self) -> None:
+    def _close(self) -> None:
         for graph in self._graphs.values():
             graph.close()
         self._graphs = {}
@@ -117,7 +118,10 @@ class TrtRunner(Runner):
             self._stream = None
         self._context = self._engine = self._runtime = None
         self._capacity = self._batch = 0
-        super().close()
+
+    @property
+    def model_file(self) -> Path:
+        return self.engine_path
 
     # --- inference ---------------------------------------------------------------------------
 

@@ -15,18 +15,9 @@ from support.paths import SUBSET  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def exported(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from mnx.toolkit.export.pipeline import ExportOptions, export
-
-    root = tmp_path_factory.mktemp("trt-exported")
-    shutil.copytree(trained_root, root, dirs_exist_ok=True)
-    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse env fixture is not active
-        mp.setenv("MNX_MNIST", str(SUBSET))
-        for name in ("linear", "m31_k3"):
-            export(
-                name, ExportOptions(fp16=True, int8=True, calibration_samples=200, trt=False), root
-            )
-    return root
+def exported(exported_root: Path) -> Path:
+    """linear + m31_k3 exported once (fp32, fp16, int8): the session's shared export."""
+    return exported_root
 
 
 @pytest.mark.parametrize("name", ["linear", "m31_k3"])
@@ -58,6 +49,7 @@ def test_export_pipeline_builds_engines_and_bench_runs_them(
     trt, exported: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     """`mnx export --trt` -> engines (double) -> `mnx bench --backend trt` rows with real outputs."""
+    from mnx.bench.records import BenchConfig
     from mnx.bench.run import run_bench
     from mnx.toolkit.export.pipeline import ExportOptions, export
 
@@ -74,15 +66,15 @@ def test_export_pipeline_builds_engines_and_bench_runs_them(
     assert {e.precision for e in report.engines} == {"fp32", "fp16", "int8"}
     assert all(e.engine_path.exists() and e.max_batch == 64 for e in report.engines)
 
-    results = run_bench(
-        ["m31_k3"],
-        backends=["ort", "trt"],
-        precisions=["fp32", "int8"],
-        batch_sizes=[1, 8],
+    config = BenchConfig(
+        networks=("m31_k3",),
+        backends=("ort", "trt"),  # type: ignore[arg-type]
+        precisions=("fp32", "int8"),  # type: ignore[arg-type]
+        batch_sizes=(1, 8),
+        duration_s=None,
         iterations=5,
-        root=root,
-        progress=False,
     )
+    results = run_bench(config, root)
     rows = {(r.backend, r.precision, r.batch_size): r for r in results.rows}
     for precision in ("fp32", "int8"):
         for batch in (1, 8):

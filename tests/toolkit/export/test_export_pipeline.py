@@ -1,8 +1,8 @@
-"""Export: FP32/FP16/INT8 ONNX from the tiny trained networks, parity, caching, CLI errors."""
+"""Export: FP32/FP16/INT8 ONNX from the tiny trained networks, parity, caching (the CLI:
+tests/cli/test_export_cmds.py)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +17,9 @@ SAMPLES = 200  # calibration images: enough for stable ranges on the tiny nets, 
 
 
 @pytest.fixture(scope="module")
-def exported(trained_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """linear + m31_k3 exported once (fp32, fp16, int8 s8/u8) into a private root."""
-    from mnx.toolkit.export.pipeline import ExportOptions, export
-
-    root = tmp_path_factory.mktemp("exported")
-    shutil.copytree(trained_root, root, dirs_exist_ok=True)
-    with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse env fixture is not active
-        mp.setenv("MNX_MNIST", str(SUBSET))
-        for name in ("linear", "m31_k3"):
-            export(name, ExportOptions(fp16=True, int8=True, calibration_samples=SAMPLES), root)
-    return root
+def exported(exported_root: Path) -> Path:
+    """linear + m31_k3 exported once (fp32, fp16, int8 s8/u8): the session's shared export."""
+    return exported_root
 
 
 def _opts(**kw):  # type: ignore[no-untyped-def]
@@ -186,55 +178,3 @@ def test_parity_tolerance_is_enforced_in_export(copy_trained: Path) -> None:
         export("m31_k3", ExportOptions(), copy_trained, fp32_atol=0.0)
     # a failed check is never recorded as current
     assert export("m31_k3", ExportOptions(), copy_trained).variant("fp32").status == "exported"
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    from mnx.cli import main
-
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, out.out + out.err
-
-
-def test_cli_exports_and_prints_table(
-    copy_trained: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, text = _cli(
-        capsys,
-        "--artifacts",
-        str(copy_trained),
-        "export",
-        "linear",
-        "--int8",
-        "--calibration-samples",
-        "100",
-        "--no-trt",
-    )
-    assert code == 0
-    assert "int8.u8" in text and "agreement" in text and "7,960" in text
-
-
-@pytest.mark.parametrize(
-    ("args", "code", "needle"),
-    [
-        (["export", "linear", "--opset", "9"], 2, "opset from 13 to 18"),
-        (["export", "linear", "--calibration-method", "entropie"], 2, "Did you mean 'entropy'"),
-        (["export", "linear", "--calibration-samples", "0"], 2, "1 to 60000"),
-        (["export", "linear", "--calibration-samples", "60001"], 2, "1 to 60000"),
-        (["export", "linear"], 1, "mnx train linear"),
-        (["export", "no_such_net"], 2, "Unknown architecture"),
-    ],
-)
-def test_cli_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, needle: str
-) -> None:
-    got, text = _cli(capsys, "--artifacts", str(tmp_path), *args)
-    assert got == code and needle in text
-
-
-def test_cli_corrupt_keras(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "linear").mkdir()
-    (tmp_path / "linear" / "model.keras").write_bytes(b"not a zip file")
-    got, text = _cli(capsys, "--artifacts", str(tmp_path), "export", "linear")
-    assert got == 1 and "cannot be loaded as a Keras model" in text

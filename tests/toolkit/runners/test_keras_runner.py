@@ -7,7 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.errors import (
+    CorruptArtifactError,
+    MissingArtifactError,
+    MissingDependencyError,
+    UnknownNameError,
+)
 from mnx.toolkit.runners.keras_runner import KerasRunner
 
 
@@ -33,11 +38,23 @@ def test_modes_agree_and_scope_names_the_call(trained_root: Path, subset_data) -
 
 
 def test_errors(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(UnknownNameError, match="Unknown Keras mode 'predict'"):
         KerasRunner(tmp_path / "m.keras", mode="predict")
     with pytest.raises(MissingArtifactError, match="mnx train"):
         KerasRunner(tmp_path / "m.keras").load()
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"junk")
-    with pytest.raises(CorruptArtifactError):
-        KerasRunner(bad).load()
+    runner = KerasRunner(bad)
+    with pytest.raises(CorruptArtifactError, match="Keras cannot load"):
+        runner.load()
+    assert not runner.is_loaded  # a failed load leaves the runner unloaded
+
+
+def test_keras_missing_is_a_fix_it_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    path = tmp_path / "m.keras"
+    path.write_bytes(b"PK")
+    monkeypatch.setitem(sys.modules, "keras", None)  # `import keras` raises ImportError
+    with pytest.raises(MissingDependencyError, match="Keras cannot be imported"):
+        KerasRunner(path).load()
