@@ -179,8 +179,9 @@ def _ort_cpu(r: Request) -> Variant:
 
 _NO_GPU = Skip(
     SkipKind.UNAVAILABLE,
-    "no CUDA GPU on this machine",
-    "run on a machine with an NVIDIA GPU (installing GPU packages here would not help)",
+    "no CUDA GPU",
+    "run on a machine with an NVIDIA GPU (installing TensorRT or onnxruntime-gpu here would "
+    "not help)",
     "an NVIDIA GPU with a working driver",
 )
 

@@ -93,14 +93,14 @@ def test_device_timings_collected_per_call() -> None:
 
 
 @pytest.mark.parametrize(
-    "kw",
+    ("kw", "message"),
     [
-        dict(duration_s=0.0),
-        dict(duration_s=None, iterations=0),
-        dict(duration_s=1.0, iterations=5),
-        dict(warmup_iterations=-1),
+        (dict(duration_s=0.0), "duration must be > 0 seconds"),
+        (dict(duration_s=None, iterations=0), "iterations must be in 1.."),
+        (dict(duration_s=1.0, iterations=5), "exactly one of duration_s or iterations"),
+        (dict(warmup_iterations=-1), "warm-up must be >= 0"),
     ],
 )
-def test_bad_config_refused(kw: dict) -> None:
-    with pytest.raises(ValueError):
+def test_bad_config_refused(kw: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=message):
         HarnessConfig(**kw)

@@ -55,6 +55,22 @@ def test_missing_backend_package(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and f"pip install {missing[0]}" in out and "Traceback" not in out
 
 
+@pytest.mark.parametrize(
+    "argv", [["train", "linear", "--epochs", "1"], ["show", "linear"], ["export", "linear"]]
+)
+def test_tensorflow_not_importable_is_a_fix_it_message(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    import sys
+
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` raises ImportError
+    code, out = run(capsys, *argv)
+    assert code == 1, out
+    assert "TensorFlow cannot be imported" in out and "pip install 'tensorflow" in out
+    assert out.startswith("Error: ") and out.count("\n") == 1  # one message
+
+
 def test_unwritable_artifacts_dir(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")  # works even as root, unlike chmod

@@ -198,19 +198,19 @@ def test_limit_beyond_dataset_is_a_usage_error(subset_data, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(
-    "kwargs",
+    ("kwargs", "message"),
     [
-        {"epochs": 0},
-        {"epochs": -1},
-        {"epochs": 1001},
-        {"batch_size": 0},
-        {"limit": 0},
-        {"seed": -1},
-        {"keras_backend": "theano"},
+        ({"epochs": 0}, "epochs must be between 1 and 1000, got 0"),
+        ({"epochs": -1}, "epochs must be between 1 and 1000, got -1"),
+        ({"epochs": 1001}, "epochs must be between 1 and 1000, got 1001"),
+        ({"batch_size": 0}, "batch_size must be >= 1, got 0"),
+        ({"limit": 0}, "limit must be >= 1 training images, got 0"),
+        ({"seed": -1}, "seed must be between 0 and 4294967295, got -1"),
+        ({"keras_backend": "theano"}, "keras_backend must be one of"),
     ],
 )
-def test_config_validation(kwargs: dict) -> None:  # type: ignore[type-arg]
-    with pytest.raises(ValueError):
+def test_config_validation(kwargs: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=message):
         TrainConfig(**kwargs)
 
 

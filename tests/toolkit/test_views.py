@@ -27,7 +27,7 @@ def test_confusion_matrix_counts() -> None:
     np.testing.assert_allclose(per_class_accuracy(cm), [0.5, 1.0, 2 / 3])
     empty = per_class_accuracy(confusion_matrix(np.array([0]), np.array([0]), classes=2))
     assert empty[0] == 1.0 and np.isnan(empty[1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2 labels but 1 predictions"):
         confusion_matrix(np.array([0, 1]), np.array([0]))
 
 
