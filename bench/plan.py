@@ -5,6 +5,7 @@ an unknown or untrained network, a backend the user named that cannot run here, 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from mnx.bench.records import BenchConfig
 from mnx.bench.variants import Request, Skip, SkipKind, Variant, resolve
 from mnx.errors import MissingArtifactError, MissingDependencyError, UsageError
+from mnx.toolkit.options import Precision
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class BenchPlan:
 def make_plan(config: BenchConfig, root: Path) -> BenchPlan:
     """Resolve every combination; raise before any work when the request cannot be met."""
     targets = tuple(_target(name, root) for name in config.networks)
+    check_named_backends(config)
     variants = tuple(
         v
         for t in targets
@@ -53,8 +56,6 @@ def make_plan(config: BenchConfig, root: Path) -> BenchPlan:
             fix="add fp32 to --precision or another --backend",
         )
     plan = BenchPlan(config, targets, variants)
-    if config.backends_named:
-        _named_backends_run_here(plan)
     if not plan.runnable():
         _nothing_runnable(plan)
     return plan
@@ -79,13 +80,16 @@ def _request(config: BenchConfig, t: Target, backend: Any, precision: Any) -> Re
     return Request(t.name, backend, precision, t.net_dir, config.threads, config.keras_mode)
 
 
-def _named_backends_run_here(plan: BenchPlan) -> None:
-    """A backend the user asked for by name that cannot run on this machine is an error."""
-    for backend in plan.config.backends:
-        skips = [v.skip for v in plan.variants if v.backend == backend]
-        if skips and all(s is not None and s.kind is SkipKind.UNAVAILABLE for s in skips):
-            skip = skips[0]
-            assert skip is not None
+def check_named_backends(config: BenchConfig) -> None:
+    """A backend the user named that cannot run on this machine is an error, found before any
+    work: whether a backend runs here (package, GPU) does not depend on a network's files, so
+    a probe combination answers it."""
+    if not config.backends_named:
+        return
+    for backend in config.backends:
+        probe = resolve(Request("(probe)", backend, Precision.FP32, Path(os.devnull)))
+        skip = probe.skip if probe is not None else None
+        if skip is not None and skip.kind is SkipKind.UNAVAILABLE:
             raise MissingDependencyError(
                 f"Backend '{backend}' cannot run on this machine: {skip.what}",
                 expected=skip.expected or f"what the {backend} backend needs installed",

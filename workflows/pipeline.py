@@ -68,13 +68,15 @@ def run_pipeline(
     """Train (if not current), export FP32/FP16/INT8 (the exporter skips current files; TensorRT
     engines where TensorRT runs), then bench every variant."""
     from mnx import architectures
+    from mnx.bench.plan import check_named_backends
     from mnx.bench.run import run_bench
     from mnx.toolkit.data import load_mnist
     from mnx.toolkit.export.pipeline import ExportOptions, export
     from mnx.toolkit.train import TrainConfig, is_trained_current, train
 
     names = list(dict.fromkeys(names)) or [DEFAULT_NETWORK]
-    bench_config = options.bench_config(names)  # bad options fail before any work
+    bench_config = options.bench_config(names)  # bad options fail before any work,
+    check_named_backends(bench_config)  # as does a named backend this machine cannot run
     for n in names:
         architectures.get(n)  # as do unknown names
     data = load_mnist()

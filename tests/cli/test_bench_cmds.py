@@ -310,3 +310,15 @@ def test_bench_without_tensorflow_is_a_fix_it_error(
     code, _, err = run(capsys, "--artifacts", str(bench_root), "bench", "linear")
     assert code == 1
     assert "TensorFlow cannot be imported" in err and "pip install" in err
+
+
+def test_pipeline_named_backend_that_cannot_run_fails_before_training(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _no_gpu(monkeypatch)
+    root = tmp_path / "art"
+    code, _, err = run(
+        capsys, "--artifacts", str(root), "pipeline", "linear", "--quick", "--backend", "ort,trt"
+    )
+    assert code == 1 and "Backend 'trt' cannot run on this machine: no CUDA GPU" in err
+    assert not (root / "linear").exists()  # nothing was trained
