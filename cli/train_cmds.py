@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from mnx.cli.common import require_keras
+from mnx.toolkit.options import KerasBackend
 
 MAX_EPOCHS = 1000  # same bound as toolkit.train.MAX_EPOCHS (not imported: keeps --help light)
-BACKENDS = ("tensorflow", "jax", "torch")
+BACKENDS = tuple(b.value for b in KerasBackend)
 
 
 def _bounded(

@@ -61,6 +61,14 @@ class Calibrator(StrEnum):
     MINMAX = "minmax"
 
 
+class KerasBackend(StrEnum):
+    """The framework Keras 3 runs on (`--keras-backend`, $KERAS_BACKEND)."""
+
+    TENSORFLOW = "tensorflow"
+    JAX = "jax"
+    TORCH = "torch"
+
+
 class KerasMode(StrEnum):
     """The timed Keras call (never `model.predict`: it builds a tf.data pipeline per call)."""
 
@@ -76,6 +84,7 @@ _KIND: dict[type[StrEnum], str] = {
     Route: "TensorRT build route",
     Calibrator: "calibrator",
     KerasMode: "Keras mode",
+    KerasBackend: "Keras backend",
 }
 
 

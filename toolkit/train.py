@@ -41,6 +41,7 @@ from mnx.toolkit.artifacts import (
     write_json_atomic,
 )
 from mnx.toolkit.checkpoint import Checkpoint, Resume
+from mnx.toolkit.options import KerasBackend
 
 if TYPE_CHECKING:
     from mnx.architectures.registry import Network
@@ -51,7 +52,7 @@ HISTORY_FILE = "history.json"
 TRAIN_FILE = "train.json"
 PLOTS_DIR = "plots"
 MAX_EPOCHS = 1000
-BACKENDS = ("tensorflow", "jax", "torch")
+BACKENDS = tuple(b.value for b in KerasBackend)
 # The pip package that provides each backend's import.
 _BACKEND_PIP = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 
