@@ -44,7 +44,7 @@ def _bounded(
     type=int,
     default=None,
     callback=_bounded(
-        1, None, "a batch size of at least 1", "omit --batch-size to use the seed recipe's"
+        1, 60_000, "a batch size from 1 to 60000", "omit --batch-size to use the seed recipe's"
     ),
     help="Batch size (default: the seed recipe's).",
 )
