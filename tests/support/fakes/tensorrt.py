@@ -105,13 +105,12 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
 
     class MemoryPoolType(IntEnum):
         WORKSPACE = 0
-        TACTIC_SHARED_MEMORY = 3
+        TACTIC_SHARED_MEMORY = 5
 
-    creation = {"STRONGLY_TYPED": 1}
-    if legacy:
-        creation["EXPLICIT_BATCH"] = 0
+    # 11.x dropped EXPLICIT_BATCH (bit 0) and renumbered: STRONGLY_TYPED is bit 1 in 10.x, 0 in 11.x
+    creation = {"EXPLICIT_BATCH": 0, "STRONGLY_TYPED": 1} if legacy else {"STRONGLY_TYPED": 0}
     NetworkDefinitionCreationFlag = IntEnum("NetworkDefinitionCreationFlag", creation)  # noqa: N806
-    flags = {"TF32": 7}
+    flags = {"TF32": 6}
     if legacy:
         flags.update(FP16=0, INT8=1)
     BuilderFlag = IntEnum("BuilderFlag", flags)  # noqa: N806
@@ -590,7 +589,7 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
             index = [t[0] for t in self._io if t[3] == TensorIOMode.INPUT].index(name)
             return [tuple(s) for s in self._header["profiles"][index]] if profile_index == 0 else []
 
-        def create_execution_context(self) -> IExecutionContext:
+        def create_execution_context(self, strategy: Any = None) -> IExecutionContext:
             return IExecutionContext(self)
 
     class IExecutionContext:
