@@ -229,7 +229,9 @@ def _trt(name: str, precision: str, net_dir: Path) -> Variant:
     stale = trt_export.engine_staleness(engine, gpu, status.version or "unknown")
     if stale is not None:
         what = (
-            "no TensorRT engine for this GPU" if not engine.exists() else f"engine refused: {stale}"
+            "no TensorRT engine for this GPU"
+            if stale == "it does not exist"
+            else f"engine refused: {stale}"  # e.g. "its last build failed: <TensorRT's text>"
         )
         return Variant(
             name,

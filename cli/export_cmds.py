@@ -123,16 +123,15 @@ def export_cmd(
     from mnx.toolkit.export.pipeline import ExportOptions, export
     from mnx.toolkit.export.tensorrt import EngineOptions
 
-    engine = {
-        "route": route,
-        "calibrator": trt_calibrator,
-        "min_batch": min_batch,
-        "opt_batch": opt_batch,
-        "max_batch": max_batch,
-        "workspace_mib": workspace_mib,
-        "rebuild": rebuild,
-    }
-    EngineOptions(**engine)  # type: ignore[arg-type]  # bad values fail now, TensorRT or not
+    engine = EngineOptions(  # bad values fail now, TensorRT or not
+        route=route,  # type: ignore[arg-type]  # parsed into Route in __post_init__
+        calibrator=trt_calibrator,  # type: ignore[arg-type]  # parsed into Calibrator
+        min_batch=min_batch,
+        opt_batch=opt_batch,
+        max_batch=max_batch,
+        workspace_mib=workspace_mib,
+        rebuild=rebuild,
+    )
 
     options = ExportOptions(
         fp16=fp16,
@@ -142,7 +141,7 @@ def export_cmd(
         calibration_seed=calibration_seed,
         opset=opset,
         trt=trt,
-        engine=tuple(engine.items()),
+        engine=engine,
     )
     from rich.console import Console
 

@@ -125,6 +125,8 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
     severity_enum = Severity
 
     class ILogger:
+        """Subclassable like the real one (pybind11 trampoline): TensorRT calls `log`."""
+
         Severity = severity_enum
         INTERNAL_ERROR = severity_enum.INTERNAL_ERROR
         ERROR = severity_enum.ERROR
@@ -132,16 +134,23 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         INFO = severity_enum.INFO
         VERBOSE = severity_enum.VERBOSE
 
+        def __init__(self) -> None:
+            pass
+
+        def log(self, severity: Any, msg: str) -> None:
+            raise NotImplementedError("ILogger.log is pure virtual")
+
     class Logger(ILogger):
         def __init__(self, min_severity: Any = Severity.WARNING) -> None:
             self.min_severity = Severity(int(min_severity))
 
-        def _log(self, severity: Severity, msg: str) -> None:
-            if severity <= Severity.ERROR:
+        def log(self, severity: Any, msg: str) -> None:
+            if int(severity) <= Severity.ERROR:
                 stats.errors.append(msg)
 
     def _error(logger: Any, msg: str) -> None:
-        logger._log(Severity.ERROR, msg)
+        stats.errors.append(msg)
+        logger.log(Severity.ERROR, msg)
 
     class IHostMemory(bytes):
         @property
