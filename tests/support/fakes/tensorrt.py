@@ -8,7 +8,8 @@ so this double cannot drift into APIs the real module lacks.
 
 Semantics mirrored closely enough to catch wiring mistakes:
 - OnnxParser really loads and checks the ONNX file and records its input/output names, shapes
-  (-1 for dynamic dims) and dtypes; bad files give parser errors.
+  (-1 for dynamic dims) and dtypes; bad files give parser errors, and so does every Q/DQ node
+  breaking TensorRT's explicit-quantization rules (support/fakes/qdq_rules.py).
 - Optimization profiles check min <= opt <= max and the input name; build_serialized_network
   refuses a dynamic input without a profile, a profile of the wrong rank, precision flags on a
   strongly typed network, INT8 without Q/DQ or calibrator; it drives a legacy calibrator through
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from support.fakes import qdq_rules
 from support.fakes.cuda_bindings import FakeCuda
 
 V10 = "10.16.1.11"
@@ -202,6 +204,8 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
             return self._desc
 
         def __str__(self) -> str:
+            if self._desc.startswith("In node"):
+                return self._desc
             return f"In node -1 (parse): {self._desc}"
 
     class OnnxParser:
@@ -237,6 +241,10 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
                 onnx.checker.check_model(proto)
             except Exception as exc:  # noqa: BLE001 - any failure is a parser error
                 self._errors.append(ParserError(f"Failed to parse ONNX model: {exc}"))
+                return False
+            bad = qdq_rules.problems(proto)
+            if bad:
+                self._errors += [ParserError(b) for b in bad]
                 return False
             net, graph = self._network, proto.graph
             inits = {i.name for i in graph.initializer}
