@@ -53,6 +53,7 @@ def run_bench(
     progress: bool = True,
     data: Any = None,
     keras_mode: str = "predict_on_batch",
+    trt_timing: Any = None,  # toolkit.runners.trt.TrtTiming: CUDA graphs, transfers timed or not
 ) -> BenchResults:
     """Benchmark accuracy, latency, throughput and size of every requested combination.
 
@@ -103,7 +104,17 @@ def run_bench(
         for net in nets
         for b in config.backends
         for p in config.precisions
-        if (v := resolve(net.name, b, p, root / net.name, threads=threads, keras_mode=keras_mode))
+        if (
+            v := resolve(
+                net.name,
+                b,
+                p,
+                root / net.name,
+                threads=threads,
+                keras_mode=keras_mode,
+                trt_timing=trt_timing,
+            )
+        )
         is not None
     ]
     if not variants:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mnx.errors import MissingDependencyError, UnknownNameError, UsageError
 from mnx.toolkit.runners.base import Runner
@@ -83,6 +84,7 @@ def resolve(
     *,
     threads: int | None,
     keras_mode: str = "predict_on_batch",
+    trt_timing: Any = None,  # toolkit.runners.trt.TrtTiming; None = its defaults
 ) -> Variant | None:
     """The variant for one combination; None when the combination does not exist at all
     (Keras runs the FP32 model only)."""
@@ -104,7 +106,7 @@ def resolve(
         return _ort_cpu(name, precision, net_dir, threads)
     if backend == "ort-cuda":
         return _ort_cuda(name, precision, net_dir)
-    return _trt(name, precision, net_dir)
+    return _trt(name, precision, net_dir, trt_timing)
 
 
 def _not_exported(name: str, precision: str, filename: str) -> str:
@@ -206,7 +208,7 @@ def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:
     )
 
 
-def _trt(name: str, precision: str, net_dir: Path) -> Variant:
+def _trt(name: str, precision: str, net_dir: Path, timing: Any = None) -> Variant:
     from mnx.toolkit.gpu import gpu_info, tensorrt_status
 
     status = tensorrt_status()
@@ -221,7 +223,7 @@ def _trt(name: str, precision: str, net_dir: Path) -> Variant:
     if gpu is None:
         return Variant(name, "trt", precision, skipped_reason="no CUDA GPU")
     from mnx.toolkit.export import tensorrt as trt_export
-    from mnx.toolkit.runners.trt import TrtRunner
+    from mnx.toolkit.runners.trt import TrtRunner, TrtTiming
 
     engine = trt_export.engine_dir(
         net_dir, gpu, status.version or "unknown"
@@ -240,7 +242,16 @@ def _trt(name: str, precision: str, net_dir: Path) -> Variant:
             engine,
             skipped_reason=f"{what}: run `mnx export {name}{EXPORT_FLAG[precision]} --trt`",
         )
-    return Variant(name, "trt", precision, engine, lambda: TrtRunner(engine))
+    t = timing or TrtTiming()
+    return Variant(
+        name,
+        "trt",
+        precision,
+        engine,
+        lambda: TrtRunner(
+            engine, use_cuda_graph=t.cuda_graph, include_transfers=t.include_transfers
+        ),
+    )
 
 
 def gpu_name() -> str | None:
