@@ -195,7 +195,7 @@ def test_a_build_failure_carries_what_the_builder_logged(trt, toy_root: Path) ->
 
 def test_no_tensorrt_or_no_gpu_is_a_missing_dependency(monkeypatch, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "tensorrt", None)  # import tensorrt -> ImportError
-    with pytest.raises(MissingDependencyError, match=r"mnx\[tensorrt\]"):
+    with pytest.raises(MissingDependencyError, match=r"mnx\[gpu-cu13\]"):
         build_engines(NAME, toy_root)
 
     from support.fakes import tensorrt as fake_trt

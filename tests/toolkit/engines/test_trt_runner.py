@@ -170,7 +170,7 @@ def test_cuda_python_layouts_and_absence(monkeypatch) -> None:  # type: ignore[n
     assert cuda.load_cudart() is old.module
     cuda.reset_cudart()
     monkeypatch.setitem(sys.modules, "cuda", None)
-    with pytest.raises(MissingDependencyError, match=r"mnx\[gpu\]"):
+    with pytest.raises(MissingDependencyError, match=r"mnx\[gpu-cu13\]"):
         cuda.load_cudart()
     cuda.reset_cudart()
 
