@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.toolkit.doctor import MachineReport
 
 SCHEMA_VERSION = 1
 KIND = "mnx.bench.results"
@@ -108,16 +109,21 @@ class Provenance:
     providers: tuple[str, ...]  # providers actually used by ONNX Runtime sessions, in order seen
     git_commit: str | None
     platform: str | None = None
+    # `mnx doctor --cheap`: CPU INT8 features, GPU/driver/CUDA, TensorRT, ORT providers, ...
+    machine: MachineReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["providers"] = list(self.providers)
+        d["machine"] = None if self.machine is None else self.machine.to_dict()
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Provenance:
         d = dict(d)
         d["providers"] = tuple(d.get("providers") or ())
+        machine = d.get("machine")
+        d["machine"] = None if machine is None else MachineReport.from_dict(machine)
         return cls(**d)
 
 

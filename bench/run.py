@@ -162,6 +162,7 @@ def run_bench(
                 for r in new_rows:
                     providers_seen += [p for p in r.providers if p not in providers_seen]
     from mnx.toolkit import __version__
+    from mnx.toolkit.doctor import doctor
     from mnx.toolkit.versions import cpu_model, git_commit, versions
 
     vers = versions()
@@ -175,6 +176,7 @@ def run_bench(
         providers=tuple(providers_seen),
         git_commit=git_commit(),
         platform=vers.get("platform"),
+        machine=doctor(cheap=True),
     )
     return BenchResults(provenance=provenance, config=config, rows=tuple(rows))
 
