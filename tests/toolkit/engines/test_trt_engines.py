@@ -172,6 +172,13 @@ def test_one_failing_build_never_stops_the_others(trt, toy_root: Path) -> None: 
 
     why = engine_staleness(by["fp16"].engine_path, require_gpu(), trt.__version__) or ""
     assert why.startswith("its last build failed") and "could not parse" in why
+    from mnx.bench.variants import resolve
+
+    skipped = resolve(NAME, "trt", "fp16", toy_root / NAME, threads=None)
+    assert skipped is not None and "its last build failed" in (skipped.skipped_reason or "")
+    assert "Failed to parse ONNX model" in (skipped.skipped_reason or "")  # the bench row says why
+    built = resolve(NAME, "trt", "int8", toy_root / NAME, threads=None)
+    assert built is not None and built.skipped_reason is None  # the others are benched
     fp16.write_bytes(good)
     again = build_engines(NAME, toy_root, EngineOptions(precisions=("fp16",)))
     assert again[0].ok and again[0].rebuilt_because is None and not note.exists()
