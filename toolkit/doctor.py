@@ -176,17 +176,17 @@ def _gpu_checks() -> list[Check]:
             problem or gpu.GPU_EXTRA,
         )
     )
-    trt = gpu.tensorrt_status()
-    if trt.installed:
+    trt_status = gpu.tensorrt_status()
+    if trt_status.installed:
         routes = "strongly typed" + (
-            " + builder flags/calibrators (10.x)" if trt.has_legacy_calibrators else ""
+            " + builder flags/calibrators (10.x)" if trt_status.has_legacy_calibrators else ""
         )
         usable = info is not None and problem is None
         out.append(
             Check(
                 "TensorRT",
                 usable,
-                f"{trt.version}: {routes}",
+                f"{trt_status.version}: {routes}",
                 None if usable else "needs a usable GPU (above)",
             )
         )

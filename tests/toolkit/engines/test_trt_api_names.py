@@ -65,8 +65,8 @@ def _split_top(text: str) -> list[str]:
     return parts + [cur.strip()] if cur.strip() else parts
 
 
-def params(signature: str) -> list[tuple[str, bool]]:
-    """[(name, has_default)] of a pybind11 signature line, without `self`."""
+def typed_params(signature: str) -> list[tuple[str, str, bool]]:
+    """[(name, type, has_default)] of a pybind11 signature line, without `self`."""
     start = signature.index("(") + 1
     depth, end = 1, start
     while depth:
@@ -74,15 +74,30 @@ def params(signature: str) -> list[tuple[str, bool]]:
         end += 1
     out = []
     for part in _split_top(signature[start : end - 1]):
-        name, _, rest = part.partition(":")
-        name = name.split("=")[0].strip()
+        head, _, default = part.partition(" = ")
+        name, _, annotation = head.partition(":")
+        name = name.strip()
         if name != "self":
-            out.append((name, "=" in part))
+            out.append((name, annotation.strip(), bool(default) or "=" in name))
     return out
 
 
-def fits(signature: str, positional: int, keywords: set[str]) -> bool:
-    ps = params(signature)
+def params(signature: str) -> list[tuple[str, bool]]:
+    """[(name, has_default)] of a pybind11 signature line, without `self`."""
+    return [(n, d) for n, _, d in typed_params(signature)]
+
+
+def fits(
+    signature: str, positional: int, keywords: set[str], enums: dict[int, str] | None = None
+) -> bool:
+    """Whether a call with `positional` arguments and `keywords` fits `signature`; `enums` maps
+    a positional index to the TensorRT enum its argument is a member of (trt.MemoryPoolType.X),
+    which must be the parameter's type there: that checks the order, not only the count."""
+    typed = typed_params(signature)
+    for i, enum in (enums or {}).items():
+        if i < len(typed) and typed[i][1].split(".")[-1] != enum.split(".")[-1]:
+            return False
+    ps = [(n, d) for n, _, d in typed]
     if any(n.startswith("*") for n, _ in ps):
         return True
     names = [n for n, _ in ps]
@@ -176,7 +191,14 @@ def call_problems(source: str, apis: dict[str, dict[str, Any]]) -> list[str]:
         if any(isinstance(a, ast.Starred) for a in node.args):
             continue
         kws = {k.arg for k in node.keywords if k.arg}
-        if not any(fits(s, len(node.args), kws) for s in sigs[key]):
+        enums = {}
+        for i, arg in enumerate(node.args):
+            arg_chain = _chain(arg)
+            if arg_chain and len(arg_chain) >= 2:
+                owner = ".".join(arg_chain[:-1])
+                if any(owner in api["enums"] for api in apis.values()):
+                    enums[i] = owner
+        if not any(fits(s, len(node.args), kws, enums) for s in sigs[key]):
             out.append(
                 f"line {node.lineno}: {ast.unparse(node)} fits none of {sorted(set(sigs[key]))}"
             )
@@ -226,6 +248,10 @@ def test_wrong_calls_are_caught(apis: dict[str, dict[str, Any]]) -> None:
     assert call_problems("p.set_shape('input', lo, hi)", apis)  # opt forgotten
     assert call_problems("c.set_memory_pool_limit(pool=w, size=1)", apis)  # keyword is pool_size
     assert call_problems("trt.OnnxParser(network)", apis)  # logger forgotten
+    # right count, wrong order: the enum belongs in the first place
+    assert call_problems("c.set_memory_pool_limit(1 << 30, trt.MemoryPoolType.WORKSPACE)", apis)
+    assert not call_problems("c.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, 1)", apis)
+    assert call_problems("c.set_flag(trt.MemoryPoolType.WORKSPACE)", apis)  # wrong enum
     assert not call_problems("trt.OnnxParser(network, logger)", apis)
     assert not call_problems("p.set_shape('input', min=lo, opt=mid, max=hi)", apis)
 
