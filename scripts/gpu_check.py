@@ -152,10 +152,16 @@ def cpu_reference(path: Path, x: np.ndarray) -> np.ndarray:
 def check_cuda() -> Outcome:
     from mnx.toolkit.runners import cuda
 
+    from mnx.toolkit.gpu import cuda_problem, cuda_versions
+
     try:
         cuda.load_cudart()
     except Exception as exc:  # noqa: BLE001 - reported, never raised
         return Outcome("cuda", "skipped", str(exc))
+    problem = cuda_problem()
+    if problem is not None:  # e.g. the driver is older than cuda-python's runtime
+        return Outcome("cuda", "failed", problem)
+    driver, runtime = cuda_versions()
     x = np.arange(1 << 16, dtype=np.float32)
     dev = cuda.DeviceBuffer(x.nbytes)
     host = cuda.PinnedBuffer(x.shape, np.float32)
@@ -183,7 +189,8 @@ def check_cuda() -> Outcome:
     detail = (
         f"round trip {'ok' if copy_ok else 'WRONG'}, graph replay {'ok' if graph_ok else 'WRONG'}"
     )
-    return Outcome("cuda", "ok" if ok else "failed", detail, {"h2d_d2h_256KiB_ms": round(ms, 4)})
+    figs = {"h2d_d2h_256KiB_ms": round(ms, 4), "driver_cuda": driver, "runtime_cuda": runtime}
+    return Outcome("cuda", "ok" if ok else "failed", detail, figs)
 
 
 def _bench(runner: Any, x: np.ndarray) -> dict[str, Any]:

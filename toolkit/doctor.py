@@ -106,6 +106,14 @@ def isa_features(flags: set[str]) -> tuple[str, ...]:
     return tuple(name for flag, name in ISA_FLAGS.items() if flag in flags)
 
 
+def _importable(module: str) -> bool:
+    """Whether `module` can be imported, without importing it."""
+    try:
+        return util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: a None placeholder in sys.modules
+        return False
+
+
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
@@ -209,9 +217,9 @@ def _onnxruntime_check() -> Check:
 
 def _openvino_check(cheap: bool) -> Check:
     version = _version("openvino")
-    if version is None or util.find_spec("openvino") is None:
+    if version is None or not _importable("openvino"):
         return Check("OpenVINO", False, "not installed", "pip install openvino")
-    if cheap and "openvino" not in sys.modules:
+    if cheap and sys.modules.get("openvino") is None:
         return Check("OpenVINO", True, f"{version} (devices not probed)")
     try:
         import openvino as ov
@@ -228,8 +236,8 @@ def _tensorflow_check() -> Check:
     version = _version("tensorflow") or _version("tensorflow-cpu")
     if version is None:
         return Check("TensorFlow", False, "not installed", "pip install -e . (mnx depends on it)")
-    if "tensorflow" in sys.modules:  # already paid for: ask it which devices it sees
-        tf = sys.modules["tensorflow"]
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and hasattr(tf, "config"):  # already paid for: ask which devices it sees
         gpus = len(tf.config.list_physical_devices("GPU"))
         return Check("TensorFlow", True, f"{version}; {gpus} GPU(s) visible to TensorFlow")
     return Check("TensorFlow", True, version)
@@ -239,7 +247,7 @@ def _keras_check() -> Check:
     version = _version("keras")
     if version is None:
         return Check("Keras", False, "not installed", "pip install -e . (mnx depends on it)")
-    installed = [b for b in ("tensorflow", "jax", "torch") if util.find_spec(b) is not None]
+    installed = [b for b in ("tensorflow", "jax", "torch") if _importable(b)]
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     usable = backend in installed
     found = f"{version}; backend {backend}; installed backends: {', '.join(installed) or 'none'}"
