@@ -150,9 +150,8 @@ def cpu_reference(path: Path, x: np.ndarray) -> np.ndarray:
 
 
 def check_cuda() -> Outcome:
-    from mnx.toolkit.runners import cuda
-
     from mnx.toolkit.gpu import cuda_problem, cuda_versions
+    from mnx.toolkit.runners import cuda
 
     try:
         cuda.load_cudart()
