@@ -64,9 +64,9 @@ def warm_up(runner: Runner, x: np.ndarray, iterations: int, seconds: float) -> i
 
 def measure(runner: Runner, x: np.ndarray, config: HarnessConfig) -> Measurement:
     """Warm up, then time `runner.infer(x)` per `config`. `x` is used as is (prepared once)."""
-    warm = warm_up(
-        runner, x, max(config.warmup_iterations, 1 if config.warmup_s else 0), config.warmup_s
-    )
+    # at least one untimed call: a runner's first call at a batch size sets things up (TensorRT:
+    # shape setup and CUDA-graph capture), which must never be timed
+    warm = warm_up(runner, x, max(config.warmup_iterations, 1), config.warmup_s)
     if config.iterations is not None:
         capacity = config.iterations
     else:

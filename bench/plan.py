@@ -14,6 +14,7 @@ from mnx.bench.records import BenchConfig
 from mnx.bench.variants import Request, Skip, SkipKind, Variant, resolve
 from mnx.errors import MissingArtifactError, MissingDependencyError, UsageError
 from mnx.toolkit.options import Precision
+from mnx.toolkit.runners.trt import TrtTiming
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,15 @@ def _target(name: str, root: Path) -> Target:
 
 
 def _request(config: BenchConfig, t: Target, backend: Any, precision: Any) -> Request:
-    return Request(t.name, backend, precision, t.net_dir, config.threads, config.keras_mode)
+    return Request(
+        t.name,
+        backend,
+        precision,
+        t.net_dir,
+        config.threads,
+        config.keras_mode,
+        TrtTiming(cuda_graph=config.cuda_graph, include_transfers=config.include_transfers),
+    )
 
 
 def check_named_backends(config: BenchConfig) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from mnx.bench.harness import MAX_ITERATIONS
 from mnx.errors import ConfigError, CorruptArtifactError, MissingArtifactError
+from mnx.toolkit.doctor import MachineReport
 from mnx.toolkit.options import (
     DEFAULT_BACKENDS,
     Backend,
@@ -119,16 +120,21 @@ class Provenance:
     providers: tuple[str, ...]  # providers actually used by ONNX Runtime sessions, in order seen
     git_commit: str | None
     platform: str | None = None
+    # `mnx doctor --cheap`: CPU INT8 features, GPU/driver/CUDA, TensorRT, ORT providers, ...
+    machine: MachineReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["providers"] = list(self.providers)
+        d["machine"] = None if self.machine is None else self.machine.to_dict()
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Provenance:
         d = dict(d)
         d["providers"] = tuple(d.get("providers") or ())
+        machine = d.get("machine")
+        d["machine"] = None if machine is None else MachineReport.from_dict(machine)
         return cls(**d)
 
 
@@ -152,6 +158,9 @@ class BenchConfig:
     eval_limit: int | None = None  # None = the whole test set
     keras_mode: KerasMode = KerasMode.PREDICT_ON_BATCH
     backends_named: bool = False
+    # TensorRT timing scope; the defaults are trtexec 10's (trtexec 11: graph on, transfers out)
+    cuda_graph: bool = False
+    include_transfers: bool = True
 
     def __post_init__(self) -> None:
         if not self.networks:

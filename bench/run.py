@@ -260,6 +260,7 @@ def _common_fields(
 def _assemble(config: BenchConfig, rows: list[BenchRow]) -> BenchResults:
     from mnx.toolkit import __version__
     from mnx.toolkit.artifacts import utc_now
+    from mnx.toolkit.doctor import doctor
     from mnx.toolkit.versions import cpu_model, git_commit, versions
 
     providers: list[str] = []
@@ -276,6 +277,7 @@ def _assemble(config: BenchConfig, rows: list[BenchRow]) -> BenchResults:
         providers=tuple(providers),
         git_commit=git_commit(),
         platform=vers.get("platform"),
+        machine=doctor(cheap=True),
     )
     return BenchResults(provenance=provenance, config=config, rows=tuple(rows))
 

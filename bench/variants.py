@@ -13,6 +13,7 @@ from pathlib import Path
 from mnx.errors import MissingDependencyError
 from mnx.toolkit.options import Backend, KerasMode, Precision, StrEnum
 from mnx.toolkit.runners.base import Runner
+from mnx.toolkit.runners.trt import TrtTiming
 
 ONNX_FILES = {
     Precision.FP32: "model.fp32.onnx",
@@ -75,6 +76,7 @@ class Request:
     net_dir: Path
     threads: int | None = None
     keras_mode: KerasMode = KerasMode.PREDICT_ON_BATCH
+    trt_timing: TrtTiming = TrtTiming()
 
     def skipped(self, skip: Skip, path: Path | None = None) -> Variant:
         return Variant(self.network, self.backend, self.precision, path, skip=skip)
@@ -222,13 +224,21 @@ def _trt(r: Request) -> Variant:
     )
     stale = trt_export.engine_staleness(engine, gpu, version)
     if stale is not None:
-        kind, what = (
-            (SkipKind.NOT_EXPORTED, "no TensorRT engine for this GPU")
-            if not engine.exists()
-            else (SkipKind.STALE, f"engine refused: {stale}")
+        missing = stale == "it does not exist"
+        what = (
+            "no TensorRT engine for this GPU"
+            if missing
+            else f"engine refused: {stale}"  # e.g. "its last build failed: <TensorRT's text>"
         )
+        kind = SkipKind.NOT_EXPORTED if missing else SkipKind.STALE
         return r.skipped(Skip(kind, what, _export_cmd(r, " --trt")), engine)
-    return r.runnable(engine, lambda: TrtRunner(engine))
+    t = r.trt_timing
+    return r.runnable(
+        engine,
+        lambda: TrtRunner(
+            engine, use_cuda_graph=t.cuda_graph, include_transfers=t.include_transfers
+        ),
+    )
 
 
 def gpu_name() -> str | None:

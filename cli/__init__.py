@@ -69,13 +69,22 @@ def _register_commands() -> None:
     from mnx.cli import (
         bench_cmds,
         data_cmds,
+        doctor_cmds,
         export_cmds,
         reproduce_cmds,
         train_cmds,
         zoo_cmds,
     )
 
-    for module in (data_cmds, zoo_cmds, train_cmds, export_cmds, bench_cmds, reproduce_cmds):
+    for module in (
+        data_cmds,
+        zoo_cmds,
+        train_cmds,
+        export_cmds,
+        bench_cmds,
+        reproduce_cmds,
+        doctor_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -158,6 +158,21 @@ def _render(results: Any, saved: Any | None = None) -> None:
     show_default=True,
     help="Timed Keras call: predict_on_batch, or function (compiled tf.function).",
 )
+@click.option(
+    "--cuda-graph/--no-cuda-graph",
+    default=False,
+    show_default=True,
+    help="TensorRT: replay each batch size's enqueue as a CUDA graph (captured untimed). "
+    "trtexec 10 defaults to off, trtexec 11 to on.",
+)
+@click.option(
+    "--include-transfers/--no-include-transfers",
+    default=True,
+    show_default=True,
+    help="TensorRT: time the H2D/D2H copies with each call. trtexec 10 includes them; trtexec 11 "
+    "excludes them (the input stays on the device). For trtexec 11's figures: "
+    "--cuda-graph --no-include-transfers.",
+)
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
 @click.pass_context
 def bench_cmd(
@@ -173,6 +188,8 @@ def bench_cmd(
     threads: int | None,
     limit: int | None,
     keras_mode: str,
+    cuda_graph: bool,
+    include_transfers: bool,
     no_save: bool,
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
@@ -186,6 +203,7 @@ def bench_cmd(
     Examples:
       mnx bench linear --backend keras,ort --batch-sizes 1,32
       mnx bench cnn9 --backend trt --precision fp16,int8 --duration 5
+      mnx bench cnn9 --backend trt --cuda-graph --no-include-transfers   # as trtexec 11
       mnx bench --all --iterations 500 --threads 2
     """
     from mnx.bench.records import BenchConfig
@@ -230,6 +248,8 @@ def bench_cmd(
         eval_limit=limit,
         keras_mode=keras_mode,  # type: ignore[arg-type]
         backends_named=_named(ctx, "backend"),
+        cuda_graph=cuda_graph,
+        include_transfers=include_transfers,
     )
     require_keras()  # the Keras reference (and the keras backend) need it
     results = _bench_with_progress(config, root)

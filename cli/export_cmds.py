@@ -132,16 +132,15 @@ def export_cmd(
     from mnx.toolkit.export.pipeline import ExportOptions, export
     from mnx.toolkit.export.tensorrt import EngineOptions
 
-    engine = {
-        "route": route,
-        "calibrator": trt_calibrator,
-        "min_batch": min_batch,
-        "opt_batch": opt_batch,
-        "max_batch": max_batch,
-        "workspace_mib": workspace_mib,
-        "rebuild": rebuild,
-    }
-    EngineOptions(**engine)  # type: ignore[arg-type]  # bad values fail now, TensorRT or not
+    engine = EngineOptions(  # bad values fail now, TensorRT or not
+        route=route,  # type: ignore[arg-type]  # parsed into Route in __post_init__
+        calibrator=trt_calibrator,  # type: ignore[arg-type]  # parsed into Calibrator
+        min_batch=min_batch,
+        opt_batch=opt_batch,
+        max_batch=max_batch,
+        workspace_mib=workspace_mib,
+        rebuild=rebuild,
+    )
 
     options = ExportOptions(
         fp16=fp16,
@@ -151,7 +150,7 @@ def export_cmd(
         calibration_seed=calibration_seed,
         opset=opset,
         trt=trt,
-        engine=tuple(engine.items()),
+        engine=engine,
     )
     if trt:  # every option is checked above; these two before the minutes of work below
         require_tensorrt()

@@ -21,8 +21,14 @@ from typing import Any
 
 from mnx.errors import MissingDependencyError
 
-GPU_EXTRA = "pip install 'mnx[gpu]'"  # onnxruntime-gpu + cuda-python
-TRT_EXTRA = "pip install 'mnx[tensorrt]'"  # tensorrt (+ cuda-python)
+# Two coherent sets (pyproject extras): TensorRT 10 + CUDA 12 + cuda-python 12 (driver R525+),
+# or TensorRT 11 + CUDA 13 + cuda-python 13 (driver R580+). `gpu` / `tensorrt` = gpu-cu13.
+GPU_EXTRA = "pip install 'mnx[gpu-cu13]' (driver R580+) or 'mnx[gpu-cu12]' (driver R525+)"
+TRT_EXTRA = GPU_EXTRA
+# The oldest Linux driver each CUDA major runs on (CUDA toolkit release notes, table 3:
+# "minimum required driver version for CUDA minor version compatibility").
+MIN_DRIVER = {12: "525.60.13", 13: "580.65.06"}
+CUDA_ERROR_INSUFFICIENT_DRIVER = 35
 
 
 @dataclass(frozen=True)
@@ -69,30 +75,94 @@ class OrtCudaStatus:
 
 
 def gpu_info(index: int = 0) -> GpuInfo | None:
-    """The GPU at `index` via cuda-python, else via nvidia-smi; None when there is none."""
-    info = _gpu_info_cuda(index)
-    return info if info is not None else _gpu_info_smi(index)
+    """The GPU at `index` via cuda-python; None when there is none or CUDA cannot use it
+    (`cuda_problem()` says why). Only without cuda-python at all does it ask nvidia-smi, and the
+    record then says so (source "nvidia-smi"): enough to describe the machine, not to run on it."""
+    if _cudart_or_none() is None:
+        return _gpu_info_smi(index)
+    if cuda_problem() is not None:
+        return None
+    return _gpu_info_cuda(index)
 
 
 def require_gpu(index: int = 0) -> GpuInfo:
-    info = gpu_info(index)
+    """The GPU CUDA will run on, or MissingDependencyError saying what is wrong and the fix:
+    no cuda-python, a driver older than its CUDA runtime, or no GPU. Call it before any work."""
+    if _cudart_or_none() is None:
+        from mnx.toolkit.runners.cuda import load_cudart
+
+        load_cudart()  # raises the missing-cuda-python error
+    problem = cuda_problem()
+    if problem is not None:
+        raise MissingDependencyError(
+            problem,
+            expected="a driver at least as new as the CUDA runtime mnx's packages were built for",
+            fix=f"update the NVIDIA driver, or install the set your driver runs: {GPU_EXTRA}",
+        )
+    info = _gpu_info_cuda(index)
     if info is None:
         raise MissingDependencyError(
-            f"No NVIDIA GPU found (device {index}; neither cuda-python nor nvidia-smi sees one)",
+            f"No NVIDIA GPU found (device {index})",
             expected="an NVIDIA GPU with a working driver",
             fix=f"run on a machine with an NVIDIA GPU; for the CUDA bindings: {GPU_EXTRA}",
         )
     return info
 
 
-def _gpu_info_cuda(index: int) -> GpuInfo | None:
+def _cudart_or_none() -> Any:
+    from mnx.toolkit.runners.cuda import load_cudart
+
     try:
-        from mnx.toolkit.runners.cuda import load_cudart
-    except ImportError:  # pragma: no cover - toolkit is always importable
-        return None
-    try:
-        cudart = load_cudart()
+        return load_cudart()
     except MissingDependencyError:
+        return None
+
+
+def cuda_versions() -> tuple[int | None, int | None]:
+    """(CUDA version the driver supports, CUDA runtime version cuda-python uses), e.g. 12040."""
+    cudart = _cudart_or_none()
+    if cudart is None:
+        return None, None
+    out: list[int | None] = []
+    for call in ("cudaDriverGetVersion", "cudaRuntimeGetVersion"):
+        try:
+            err, value = getattr(cudart, call)()
+            out.append(int(value) if int(err) == 0 and int(value) > 0 else None)
+        except Exception:  # noqa: BLE001 - an old or broken binding reads as unknown
+            out.append(None)
+    return out[0], out[1]
+
+
+def _cuda_str(version: int | None) -> str:
+    return "none" if version is None else f"{version // 1000}.{version % 1000 // 10}"
+
+
+def cuda_problem() -> str | None:
+    """Why CUDA cannot run here although cuda-python is installed; None when it can (or when
+    cuda-python is absent: require_gpu reports that). Never raises."""
+    driver, runtime = cuda_versions()
+    if runtime is not None and (driver is None or driver // 1000 < runtime // 1000):
+        need = MIN_DRIVER.get(runtime // 1000, "newer")
+        return (
+            f"The NVIDIA driver supports CUDA {_cuda_str(driver)}, but cuda-python here uses the "
+            f"CUDA {_cuda_str(runtime)} runtime, which needs driver {need} or newer"
+        )
+    cudart = _cudart_or_none()
+    try:
+        err, _count = cudart.cudaGetDeviceCount()
+    except Exception as exc:  # noqa: BLE001 - a broken driver install
+        return f"CUDA cannot count devices ({type(exc).__name__}: {exc})"
+    if int(err) == CUDA_ERROR_INSUFFICIENT_DRIVER:
+        return (
+            f"cudaErrorInsufficientDriver: the NVIDIA driver (CUDA {_cuda_str(driver)}) is older "
+            f"than the CUDA runtime cuda-python uses (CUDA {_cuda_str(runtime)})"
+        )
+    return None
+
+
+def _gpu_info_cuda(index: int) -> GpuInfo | None:
+    cudart = _cudart_or_none()
+    if cudart is None:
         return None
     try:
         err, count = cudart.cudaGetDeviceCount()

@@ -42,14 +42,17 @@ def test_engines_build_and_match_onnx_runtime(tensorrt_module, gpu, copy_trained
     net_dir = _models(copy_trained)
     records = build_engines(NAME, copy_trained, EngineOptions(max_batch=64))
     assert {r.precision for r in records} == {"fp32", "fp16", "int8"}
+    assert [r.error for r in records] == [None] * 3  # a failed build is a record, not a raise
     assert all(r.gpu_name == gpu.name for r in records)
     x = _x(64)
     ref = ort.InferenceSession(
         str(net_dir / "model.fp32.onnx"), providers=["CPUExecutionProvider"]
     ).run(["output"], {"input": x})[0]
     for r in records:
-        for graph in (False, True):
-            with TrtRunner(r.engine_path, use_cuda_graph=graph) as runner:
+        for graph, transfers in ((False, True), (True, True), (True, False)):
+            with TrtRunner(
+                r.engine_path, use_cuda_graph=graph, include_transfers=transfers
+            ) as runner:
                 for n in (1, 17, 64):
                     out = runner.infer(x[:n])
                     # fp32 may use TF32 kernels; fp16/int8 are judged on top-1 agreement
@@ -77,7 +80,7 @@ def test_builder_flags_route_matches_the_installed_tensorrt(
     )
     if hasattr(tensorrt_module.BuilderFlag, "FP16"):
         records = build_engines(NAME, copy_trained, opts)
-        assert len(records) == 3
+        assert [r.error for r in records] == [None] * 3
     else:
         with pytest.raises(UsageError, match="strongly-typed"):
             build_engines(NAME, copy_trained, opts)

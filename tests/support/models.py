@@ -35,7 +35,8 @@ def make_linear_onnx(path: Path, seed: int = 0) -> Path:
 
 
 def make_variants(net_dir: Path, seed: int = 0) -> None:
-    """model.fp32.onnx, model.fp16.onnx (keep_io_types) and model.int8.onnx (s8 Q/DQ)."""
+    """model.fp32.onnx, model.fp16.onnx (keep_io_types) and model.int8.onnx (s8 Q/DQ in
+    TensorRT's form, as toolkit/export/precision.py writes it: per-channel int8 weights)."""
     import onnx
     from onnxconverter_common import float16
     from onnxruntime.quantization import (
@@ -69,5 +70,7 @@ def make_variants(net_dir: Path, seed: int = 0) -> None:
         quant_format=QuantFormat.QDQ,
         activation_type=QuantType.QInt8,
         weight_type=QuantType.QInt8,
-        extra_options={"ActivationSymmetric": True},
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],  # TensorRT's form: weighted layers, float bias
+        extra_options={"ActivationSymmetric": True, "QuantizeBias": False},
     )

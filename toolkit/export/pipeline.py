@@ -12,7 +12,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from mnx.toolkit.export.calibration import (
 )
 from mnx.toolkit.export.onnx import DEFAULT_OPSET, check_opset
 from mnx.toolkit.export.precision import Int8Encoding
+from mnx.toolkit.export.tensorrt.options import EngineOptions
 
 FP32_FILE = "model.fp32.onnx"
 FP16_FILE = "model.fp16.onnx"
@@ -49,9 +50,13 @@ class ExportOptions:
     calibration_seed: int = 0
     opset: int = DEFAULT_OPSET
     trt: bool | None = None
-    # TensorRT build settings beyond the precisions (route, batch profile, workspace, rebuild):
-    # keyword arguments of toolkit.export.tensorrt.EngineOptions.
-    engine: tuple[tuple[str, Any], ...] = ()
+    # TensorRT build settings beyond the precisions (route, batch profile, workspace, rebuild);
+    # its `precisions` are replaced by the ones this export makes (see `engine_precisions`).
+    engine: EngineOptions = field(default_factory=EngineOptions)
+
+    def engine_precisions(self) -> tuple[str, ...]:
+        """The engine precisions an export asks for: fp32 always, fp16/int8 with their flags."""
+        return ("fp32",) + (("fp16",) if self.fp16 else ()) + (("int8",) if self.int8 else ())
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -372,7 +377,7 @@ def _tensorrt(
             )
         return (), TRT_MISSING
     try:
-        from mnx.toolkit.export.tensorrt import EngineOptions, build_engines, export_precisions
+        from mnx.toolkit.export.tensorrt import build_engines
     except ImportError as exc:
         if options.trt:
             raise MissingDependencyError(
@@ -383,10 +388,8 @@ def _tensorrt(
         return (), f"TensorRT: exporter unavailable ({exc})"
     say("TensorRT: building engines")
     try:
-        engine_options = EngineOptions(
-            precisions=export_precisions(options), **dict(options.engine)
-        )
-        return tuple(build_engines(name, root, engine_options)), None
+        engine = replace(options.engine, precisions=options.engine_precisions())
+        return tuple(build_engines(name, root, engine)), None
     except MissingDependencyError as exc:
         if options.trt:
             raise

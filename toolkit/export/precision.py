@@ -18,6 +18,9 @@ from mnx.errors import ExportError
 from mnx.toolkit.export.calibration import CalibrationMethod, quantized_op_types
 from mnx.toolkit.export.onnx import check_and_save
 
+# Weighted layers: where TensorRT wants Q/DQ on every input (docs/tensorrt/notes.md).
+TRT_QUANTIZED_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
+
 
 class Int8Encoding(str, Enum):
     """How INT8 activations are stored. Weights are symmetric per-channel int8 in both."""
@@ -51,7 +54,37 @@ class Int8Encoding(str, Enum):
 
     def settings(self) -> dict[str, Any]:
         """What the file's contents depend on besides the calibration: for manifest options."""
-        return {"encoding": self.value, "weight_bits": self.weight_bits}
+        return {
+            "encoding": self.value,
+            "weight_bits": self.weight_bits,
+            "quantize_bias": self.quantize_bias,
+            "op_types": list(self.op_types()),
+        }
+
+    @property
+    def quantize_bias(self) -> bool:
+        """Whether Conv/Gemm biases become int32 behind a DequantizeLinear.
+
+        S8 keeps them float: TensorRT's DequantizeLayer takes INT8/FP8/INT4 inputs only, so an
+        INT32 bias fails the ONNX parse (onnxruntime#14229, onnx-tensorrt#850); TensorRT folds a
+        float bias into its INT8 kernels itself. U8 keeps ONNX Runtime's int32 biases: its CPU
+        QLinearConv/QGemm fusions need them, and that is the file ONNX Runtime runs fast.
+        """
+        return self is Int8Encoding.U8
+
+    def op_types(self) -> tuple[str, ...]:
+        """Op types given Q/DQ inputs.
+
+        S8 (TensorRT): the weighted layers only, TensorRT's recommended placement ("quantize
+        all inputs of weighted operations", TensorRT developer guide, explicit quantization).
+        It fuses DQ -> Conv/Gemm/MatMul (-> activation) -> Q into one INT8 kernel and moves
+        Q/DQ across pooling itself; quantizing BatchNorm's Mul/Add (cnn1's 512- and 128-wide
+        scale/shift vectors, per-tensor) only adds rounding it cannot fuse away.
+        U8 (ONNX Runtime CPU): everything ONNX Runtime quantizes (minus the final Softmax).
+        """
+        if self is Int8Encoding.S8:
+            return TRT_QUANTIZED_OPS
+        return tuple(quantized_op_types())
 
 
 def fp16_from_onnx(fp32_path: Path, out_path: Path) -> Any:
@@ -82,7 +115,8 @@ def prepare_for_int8(fp32_path: Path, out_path: Path) -> Path:
 
     Why: tf2onnx emits Dense layers as MatMul + Add. Quantized as they are, the MatMul output gets
     its own Q/DQ and the bias becomes an 8-bit tensor; measured on m31_k3 that costs symmetric
-    INT8 20% top-1 agreement. Fused into Gemm, the bias is int32 and the extra rounding is gone.
+    INT8 20% top-1 agreement. Fused into Gemm, the bias is added in the layer's accumulator (int32
+    in the u8 file, float in TensorRT's s8 file) and the extra rounding is gone.
     Calibration and both encodings use this prepared model, so the tensor names match.
     """
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -114,10 +148,14 @@ def int8_from_onnx(
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     activation = QuantType.QInt8 if encoding is Int8Encoding.S8 else QuantType.QUInt8
-    extra = {"WeightSymmetric": True, "ActivationSymmetric": encoding is Int8Encoding.S8}
+    extra = {
+        "WeightSymmetric": True,
+        "ActivationSymmetric": encoding is Int8Encoding.S8,
+        "QuantizeBias": encoding.quantize_bias,
+    }
     kwargs: dict[str, Any] = dict(
         quant_format=QuantFormat.QDQ,
-        op_types_to_quantize=quantized_op_types(),
+        op_types_to_quantize=list(encoding.op_types()),
         per_channel=True,
         reduce_range=encoding.weight_bits == 7,  # weights only; activations keep 8 bits
         activation_type=activation,

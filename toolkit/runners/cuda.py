@@ -3,7 +3,7 @@
 Every cudart call returns a tuple `(cudaError_t, *values)`; `check` raises CudaError on anything
 but cudaSuccess and unwraps the values. Device buffers, pinned host buffers, streams, events and
 CUDA graphs are small classes with `free()`/`close()`; nothing here is imported before it is used,
-so mnx works without cuda-python (`pip install 'mnx[gpu]'` brings it).
+so mnx works without cuda-python (`pip install 'mnx[gpu-cu13]'` or `'mnx[gpu-cu12]'` brings it).
 
 cuda-python >= 12.6 (cuda-bindings) spells the module `cuda.bindings.runtime`; older releases
 `cuda.cudart`. TensorRT's own samples use the same bindings since 10.13.
@@ -40,7 +40,7 @@ def load_cudart() -> ModuleType:
             raise MissingDependencyError(
                 f"NVIDIA's cuda-python is not installed ({exc})",
                 expected="the `cuda-python` package (CUDA runtime bindings) and an NVIDIA driver",
-                fix="pip install 'mnx[gpu]' (or: pip install cuda-python)",
+                fix="pip install 'mnx[gpu-cu13]' (driver R580+) or 'mnx[gpu-cu12]' (driver R525+)",
             ) from exc
     _CUDART = cudart
     return cudart

@@ -52,7 +52,7 @@ class OrtCudaRunner(Runner):
         except ImportError as exc:
             raise MissingDependencyError(
                 f"onnxruntime is not installed ({exc})",
-                fix="pip install 'mnx[gpu]' (onnxruntime-gpu; never together with onnxruntime)",
+                fix="pip install 'mnx[gpu-cu13]' or 'mnx[gpu-cu12]' (onnxruntime-gpu; never together with onnxruntime)",
             ) from exc
         if not self.onnx_path.exists():
             raise MissingArtifactError(
@@ -71,7 +71,7 @@ class OrtCudaRunner(Runner):
                 f"(onnxruntime {ort.__version__}, available: {ort.get_available_providers()})",
                 expected="onnxruntime-gpu with the CUDA and cuDNN libraries it was built for",
                 fix=(
-                    "pip uninstall -y onnxruntime onnxruntime-gpu && pip install 'mnx[gpu]' "
+                    "pip uninstall -y onnxruntime onnxruntime-gpu && pip install 'mnx[gpu-cu13]' "
                     "(never both packages); check CUDA/cuDNN with "
                     '`python -c "import onnxruntime as o; o.preload_dlls()"`'
                 ),

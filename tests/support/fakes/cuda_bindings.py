@@ -27,6 +27,7 @@ class cudaError_t(IntEnum):  # noqa: N801 - the real name
     cudaSuccess = 0
     cudaErrorInvalidValue = 1
     cudaErrorMemoryAllocation = 2
+    cudaErrorInsufficientDriver = 35
     cudaErrorNoDevice = 100
     cudaErrorInvalidDevice = 101
     cudaErrorInvalidResourceHandle = 400
@@ -99,11 +100,13 @@ class FakeCuda:
         compute_capability: tuple[int, int] = (8, 9),
         devices: int = 1,
         driver_version: int = 12040,
+        runtime_version: int = 12040,
     ) -> None:
         self.gpu_name = gpu_name
         self.compute_capability = compute_capability
         self.devices = devices
         self.driver_version = driver_version
+        self.runtime_version = runtime_version
         self.device_allocs: dict[int, np.ndarray] = {}
         self.host_allocs: dict[int, np.ndarray] = {}
         self.capturing: dict[int, list[Callable[[], None]]] = {}
@@ -182,6 +185,8 @@ class FakeCuda:
         return OK, f"fake CUDA error {cudaError_t(int(err)).name}".encode()
 
     def cudaGetDeviceCount(self) -> tuple:  # noqa: N802
+        if self.driver_version // 1000 < self.runtime_version // 1000:
+            return cudaError_t.cudaErrorInsufficientDriver, 0  # as CUDA does
         if self.devices == 0:
             return cudaError_t.cudaErrorNoDevice, 0
         return OK, self.devices
@@ -194,6 +199,9 @@ class FakeCuda:
 
     def cudaDriverGetVersion(self) -> tuple:  # noqa: N802
         return OK, self.driver_version
+
+    def cudaRuntimeGetVersion(self) -> tuple:  # noqa: N802
+        return OK, self.runtime_version
 
     def cudaSetDevice(self, device: int) -> tuple:  # noqa: N802
         return (OK,) if 0 <= device < self.devices else (cudaError_t.cudaErrorInvalidDevice,)

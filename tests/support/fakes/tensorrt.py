@@ -1,14 +1,17 @@
 """A CPU double of the `tensorrt` Python module: the subset mnx uses, with the real names.
 
 `make_tensorrt(version)` returns a module object. The version decides which APIs exist, exactly
-as in docs/tensorrt/tensorrt-<version>-python-names.txt: 10.x has BuilderFlag.FP16/INT8,
-IInt8EntropyCalibrator2, IInt8MinMaxCalibrator and CalibrationAlgoType; 11.x does not.
-tests/toolkit/engines/test_trt_api_names.py checks every public name here against those lists,
-so this double cannot drift into APIs the real module lacks.
+as in the real bindings (docs/tensorrt/tensorrt-<version>-api.json, generated from the real
+wheels): 10.x has BuilderFlag.FP16/INT8, IInt8EntropyCalibrator2, IInt8MinMaxCalibrator and
+CalibrationAlgoType; 11.x does not, and numbers NetworkDefinitionCreationFlag differently.
+tests/toolkit/engines/test_trt_api_names.py holds every public name, method parameter list and
+enum value here to the real ones, so this double cannot drift from the API it stands for.
+The runtime classes live in tensorrt_runtime.py, the Q/DQ rules in qdq_rules.py.
 
 Semantics mirrored closely enough to catch wiring mistakes:
 - OnnxParser really loads and checks the ONNX file and records its input/output names, shapes
-  (-1 for dynamic dims) and dtypes; bad files give parser errors.
+  (-1 for dynamic dims) and dtypes; bad files give parser errors, and so does every Q/DQ node
+  breaking TensorRT's explicit-quantization rules (support/fakes/qdq_rules.py).
 - Optimization profiles check min <= opt <= max and the input name; build_serialized_network
   refuses a dynamic input without a profile, a profile of the wrong rank, precision flags on a
   strongly typed network, INT8 without Q/DQ or calibrator; it drives a legacy calibrator through
@@ -33,7 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from support.fakes import qdq_rules
 from support.fakes.cuda_bindings import FakeCuda
+from support.fakes.tensorrt_runtime import runtime_classes
 
 V10 = "10.16.1.11"
 V11 = "11.4.0.106"
@@ -105,13 +110,12 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
 
     class MemoryPoolType(IntEnum):
         WORKSPACE = 0
-        TACTIC_SHARED_MEMORY = 3
+        TACTIC_SHARED_MEMORY = 5
 
-    creation = {"STRONGLY_TYPED": 1}
-    if legacy:
-        creation["EXPLICIT_BATCH"] = 0
+    # 11.x dropped EXPLICIT_BATCH (bit 0) and renumbered: STRONGLY_TYPED is bit 1 in 10.x, 0 in 11.x
+    creation = {"EXPLICIT_BATCH": 0, "STRONGLY_TYPED": 1} if legacy else {"STRONGLY_TYPED": 0}
     NetworkDefinitionCreationFlag = IntEnum("NetworkDefinitionCreationFlag", creation)  # noqa: N806
-    flags = {"TF32": 7}
+    flags = {"TF32": 6}
     if legacy:
         flags.update(FP16=0, INT8=1)
     BuilderFlag = IntEnum("BuilderFlag", flags)  # noqa: N806
@@ -126,6 +130,8 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
     severity_enum = Severity
 
     class ILogger:
+        """Subclassable like the real one (pybind11 trampoline): TensorRT calls `log`."""
+
         Severity = severity_enum
         INTERNAL_ERROR = severity_enum.INTERNAL_ERROR
         ERROR = severity_enum.ERROR
@@ -133,16 +139,23 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         INFO = severity_enum.INFO
         VERBOSE = severity_enum.VERBOSE
 
+        def __init__(self) -> None:
+            pass
+
+        def log(self, severity: Any, msg: str) -> None:
+            raise NotImplementedError("ILogger.log is pure virtual")
+
     class Logger(ILogger):
         def __init__(self, min_severity: Any = Severity.WARNING) -> None:
             self.min_severity = Severity(int(min_severity))
 
-        def _log(self, severity: Severity, msg: str) -> None:
-            if severity <= Severity.ERROR:
+        def log(self, severity: Any, msg: str) -> None:
+            if int(severity) <= Severity.ERROR:
                 stats.errors.append(msg)
 
     def _error(logger: Any, msg: str) -> None:
-        logger._log(Severity.ERROR, msg)
+        stats.errors.append(msg)
+        logger.log(Severity.ERROR, msg)
 
     class IHostMemory(bytes):
         @property
@@ -194,6 +207,8 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
             return self._desc
 
         def __str__(self) -> str:
+            if self._desc.startswith("In node"):
+                return self._desc
             return f"In node -1 (parse): {self._desc}"
 
     class OnnxParser:
@@ -229,6 +244,10 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
                 onnx.checker.check_model(proto)
             except Exception as exc:  # noqa: BLE001 - any failure is a parser error
                 self._errors.append(ParserError(f"Failed to parse ONNX model: {exc}"))
+                return False
+            bad = qdq_rules.problems(proto)
+            if bad:
+                self._errors += [ParserError(b) for b in bad]
                 return False
             net, graph = self._network, proto.graph
             inits = {i.name for i in graph.initializer}
@@ -549,144 +568,18 @@ def make_tensorrt(version: str = V10, cuda: FakeCuda | None = None) -> types.Mod
         m.IInt8EntropyCalibrator2 = IInt8EntropyCalibrator2  # type: ignore[attr-defined]
         m.IInt8MinMaxCalibrator = IInt8MinMaxCalibrator  # type: ignore[attr-defined]
 
-    # --- runtime --------------------------------------------------------------------------------
+    # --- runtime (tensorrt_runtime.py) ---------------------------------------------------------
 
-    class ICudaEngine:
-        def __init__(self, header: dict[str, Any], onnx_bytes: bytes) -> None:
-            self._header = header
-            self._onnx = onnx_bytes
-            self._io = [
-                (n, list(s), DataType(d), TensorIOMode.INPUT) for n, s, d in header["inputs"]
-            ] + [(n, list(s), DataType(d), TensorIOMode.OUTPUT) for n, s, d in header["outputs"]]
-            self._session: Any = None
-
-        def _find(self, name: str) -> Any:
-            return next((t for t in self._io if t[0] == name), None)
-
-        @property
-        def num_io_tensors(self) -> int:
-            return len(self._io)
-
-        @property
-        def num_optimization_profiles(self) -> int:
-            return 1 if self._header["profiles"] else 0
-
-        def get_tensor_name(self, index: int) -> str:
-            return self._io[index][0]
-
-        def get_tensor_mode(self, name: str) -> TensorIOMode:
-            t = self._find(name)
-            return TensorIOMode.NONE if t is None else t[3]
-
-        def get_tensor_shape(self, name: str) -> tuple[int, ...]:
-            t = self._find(name)
-            return tuple(t[1]) if t else ()
-
-        def get_tensor_dtype(self, name: str) -> DataType:
-            t = self._find(name)
-            return t[2] if t else DataType.FLOAT
-
-        def get_tensor_profile_shape(self, name: str, profile_index: int) -> list[tuple[int, ...]]:
-            index = [t[0] for t in self._io if t[3] == TensorIOMode.INPUT].index(name)
-            return [tuple(s) for s in self._header["profiles"][index]] if profile_index == 0 else []
-
-        def create_execution_context(self) -> IExecutionContext:
-            return IExecutionContext(self)
-
-    class IExecutionContext:
-        def __init__(self, engine: ICudaEngine) -> None:
-            self.engine = engine
-            self._shapes: dict[str, tuple[int, ...]] = {}
-            self._addresses: dict[str, int] = {}
-
-        def set_input_shape(self, name: str, shape: Any) -> bool:
-            shape = tuple(int(d) for d in shape)
-            t = self.engine._find(name)
-            if t is None or t[3] != TensorIOMode.INPUT:
-                stats.errors.append(f"set_input_shape: no input named '{name}'")
-                return False
-            lo, _, hi = self.engine.get_tensor_profile_shape(name, 0)
-            if len(shape) != len(lo) or not all(
-                a <= s <= b for a, s, b in zip(lo, shape, hi, strict=True)
-            ):
-                stats.errors.append(f"set_input_shape: {shape} outside profile [{lo}, {hi}]")
-                return False
-            self._shapes[name] = shape
-            return True
-
-        def get_tensor_shape(self, name: str) -> tuple[int, ...]:
-            t = self.engine._find(name)
-            if t is None:
-                return ()
-            if t[3] == TensorIOMode.INPUT:
-                return self._shapes.get(name, tuple(t[1]))
-            batch = next(iter(self._shapes.values()), (-1,))[0]
-            return tuple(batch if d == -1 else d for d in t[1])
-
-        def set_tensor_address(self, name: str, memory: int) -> bool:
-            if self.engine._find(name) is None:
-                return False
-            self._addresses[name] = int(memory)
-            return True
-
-        def get_tensor_address(self, name: str) -> int:
-            return self._addresses.get(name, 0)
-
-        def execute_async_v3(self, stream_handle: int) -> bool:
-            views = {}
-            for name, _shape, dtype, _mode in self.engine._io:
-                shape = self.get_tensor_shape(name)
-                if -1 in shape:
-                    stats.errors.append(f"execute_async_v3: shape of '{name}' not set")
-                    return False
-                nbytes = int(np.prod(shape)) * np.dtype(np_types[dtype]).itemsize
-                view = cuda.device_view(self._addresses.get(name, 0), nbytes)
-                if view is None:
-                    stats.errors.append(
-                        f"execute_async_v3: '{name}' needs {nbytes} bytes of "
-                        "device memory at its address"
-                    )
-                    return False
-                views[name] = view.view(np_types[dtype]).reshape(shape)
-            stats.enqueues += 1
-            cuda.enqueue(int(stream_handle), lambda: self._run(views))
-            return True
-
-        def _run(self, views: dict[str, np.ndarray]) -> None:
-            import onnxruntime as ort
-
-            engine = self.engine
-            if engine._session is None:
-                engine._session = ort.InferenceSession(
-                    engine._onnx, providers=["CPUExecutionProvider"]
-                )
-            ins = [t[0] for t in engine._io if t[3] == TensorIOMode.INPUT]
-            outs = [t[0] for t in engine._io if t[3] == TensorIOMode.OUTPUT]
-            results = engine._session.run(outs, {n: views[n].copy() for n in ins})
-            for name, value in zip(outs, results, strict=True):
-                views[name][...] = value
-
-    class Runtime:
-        def __init__(self, logger: Any) -> None:
-            self._logger = logger
-
-        def deserialize_cuda_engine(self, serialized_engine: Any) -> ICudaEngine | None:
-            raw = bytes(serialized_engine)
-            if not raw.startswith(_PLAN_MAGIC):
-                _error(self._logger, "Serialization assertion failed: magic tag mismatch")
-                return None
-            (n,) = struct.unpack("<I", raw[len(_PLAN_MAGIC) : len(_PLAN_MAGIC) + 4])
-            start = len(_PLAN_MAGIC) + 4
-            header = json.loads(raw[start : start + n])
-            if header["version"] != version:
-                _error(
-                    self._logger,
-                    f"The engine plan file is not compatible with this version "
-                    f"of TensorRT, expecting library version {version} got "
-                    f"{header['version']}",
-                )
-                return None
-            return ICudaEngine(header, raw[start + n :])
+    ICudaEngine, IExecutionContext, Runtime = runtime_classes(  # noqa: N806
+        version=version,
+        stats=stats,
+        cuda=cuda,
+        np_types=np_types,
+        DataType=DataType,
+        TensorIOMode=TensorIOMode,
+        error=_error,
+        plan_magic=_PLAN_MAGIC,
+    )
 
     for obj in (
         DataType,

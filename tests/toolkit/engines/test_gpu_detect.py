@@ -35,7 +35,7 @@ def test_no_gpu_reads_as_none_and_require_explains(monkeypatch) -> None:  # type
     cuda.reset_cudart()
     monkeypatch.setattr(gpu.shutil, "which", lambda _: None)
     assert gpu.gpu_info() is None
-    with pytest.raises(MissingDependencyError, match="No NVIDIA GPU"):
+    with pytest.raises(MissingDependencyError, match=r"cuda-python is not installed.*gpu-cu13"):
         gpu.require_gpu()
     cuda.reset_cudart()
 
@@ -70,7 +70,7 @@ def test_tensorrt_status_detects_features(monkeypatch, version: str, legacy: boo
 def test_tensorrt_absent(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "tensorrt", None)
     status = gpu.tensorrt_status()
-    assert not status.installed and "mnx[tensorrt]" in (status.problem or "")
+    assert not status.installed and "mnx[gpu-cu13]" in (status.problem or "")
     assert gpu.describe()["tensorrt"]["installed"] is False
 
 
@@ -78,7 +78,7 @@ def test_ort_cuda_status_on_a_cpu_build() -> None:
     status = gpu.ort_cuda_status()
     if status.available:
         pytest.skip("this onnxruntime has the CUDA provider")
-    assert "CUDAExecutionProvider" in (status.problem or "") and "mnx[gpu]" in (
+    assert "CUDAExecutionProvider" in (status.problem or "") and "mnx[gpu-cu12]" in (
         status.problem or ""
     )
     assert gpu.ort_cuda_available() is False
@@ -126,3 +126,29 @@ def test_iobinding_path_matches_a_plain_session(fp32_onnx: Path) -> None:
         assert runner.last_device_timing().h2d_ms is None  # type: ignore[union-attr]
         y = x[:3].copy()
         np.testing.assert_allclose(runner.infer(y), want[:3], atol=1e-6)  # another array: copied
+
+
+def test_a_driver_older_than_the_cuda_runtime_fails_clearly_at_the_start(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """cuda-python 13 on an R550 driver (CUDA 12.4): require_gpu names both versions and the
+    fix; gpu_info does not quietly ask nvidia-smi instead."""
+    FakeCuda(driver_version=12040, runtime_version=13000).install(monkeypatch)
+    monkeypatch.setattr(gpu.shutil, "which", lambda _: "/usr/bin/nvidia-smi")
+    monkeypatch.setattr(gpu.subprocess, "run", lambda *a, **k: pytest.fail("asked nvidia-smi"))
+    assert gpu.gpu_info() is None
+    problem = gpu.cuda_problem() or ""
+    assert "supports CUDA 12.4" in problem and "CUDA 13.0 runtime" in problem
+    assert "580.65.06" in problem
+    with pytest.raises(MissingDependencyError, match=r"supports CUDA 12\.4.*mnx\[gpu-cu12\]"):
+        gpu.require_gpu()
+
+
+def test_engine_builds_stop_before_any_work_on_an_old_driver(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from mnx.toolkit.export.tensorrt import build_engines
+    from support.models import NAME, make_variants
+
+    make_variants(tmp_path / NAME)
+    cuda = FakeCuda(driver_version=12080, runtime_version=13000)
+    fake_trt.install(monkeypatch, fake_trt.V11, cuda)
+    with pytest.raises(MissingDependencyError, match="supports CUDA 12.8"):
+        build_engines(NAME, tmp_path)
+    assert not (tmp_path / NAME / "engines").exists()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from mnx.errors import (
-    ExportError,
     MissingArtifactError,
     MissingDependencyError,
     UnknownNameError,
@@ -143,20 +142,68 @@ def test_missing_onnx_bad_onnx_and_bad_options(trt, toy_root: Path) -> None:  # 
     (toy_root / NAME / "model.fp16.onnx").unlink()
     with pytest.raises(MissingArtifactError, match="mnx export linear --fp16"):
         build_engines(NAME, toy_root, EngineOptions(precisions=("fp16",)))
-    (toy_root / NAME / "model.fp32.onnx").write_bytes(b"not an onnx model")
-    with pytest.raises(ExportError, match="could not parse 'model.fp32.onnx'"):
-        build_engines(NAME, toy_root, EngineOptions(precisions=("fp32",)))
     with pytest.raises(UsageError, match="min_batch <= opt_batch"):
         EngineOptions(min_batch=8, opt_batch=4)
     with pytest.raises(UnknownNameError, match="Did you mean 'fp16'"):
         EngineOptions(precisions=("fp61",))
-    with pytest.raises(UnknownNameError):
-        EngineOptions(route="strongly_typed")
+    with pytest.raises(UnknownNameError, match="strongly-typed"):
+        EngineOptions(route="strongly_typed")  # type: ignore[arg-type]
+
+
+def test_one_failing_build_never_stops_the_others(trt, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
+    """A file TensorRT rejects gives a failed record with TensorRT's own error text (and a note
+    the benchmark reads); the other precisions are still built, and a later good build clears
+    the note."""
+    from mnx.toolkit.export.tensorrt import failure_note
+
+    fp16 = toy_root / NAME / "model.fp16.onnx"
+    good = fp16.read_bytes()
+    fp16.write_bytes(b"not an onnx model")
+    records = build_engines(NAME, toy_root, EngineOptions())
+    by = {r.precision: r for r in records}
+    assert [r.precision for r in records] == ["fp32", "fp16", "int8"]
+    assert by["fp32"].ok and by["int8"].ok and by["int8"].engine_path.exists()
+    assert not by["fp16"].ok and not by["fp16"].engine_path.exists()
+    assert "could not parse 'model.fp16.onnx'" in (by["fp16"].error or "")
+    assert "Failed to parse ONNX model" in (by["fp16"].error or "")  # TensorRT's parser text
+    assert "FAILED" in str(by["fp16"])
+    note = failure_note(by["fp16"].engine_path)
+    from mnx.toolkit.gpu import require_gpu
+
+    why = engine_staleness(by["fp16"].engine_path, require_gpu(), trt.__version__) or ""
+    assert why.startswith("its last build failed") and "could not parse" in why
+    from mnx.bench.variants import Request, resolve
+    from mnx.toolkit.options import Backend, Precision
+
+    skipped = resolve(Request(NAME, Backend.TRT, Precision.FP16, toy_root / NAME))
+    assert skipped is not None and "its last build failed" in (skipped.skipped_reason or "")
+    assert "Failed to parse ONNX model" in (skipped.skipped_reason or "")  # the bench row says why
+    built = resolve(Request(NAME, Backend.TRT, Precision.INT8, toy_root / NAME))
+    assert built is not None and built.skipped_reason is None  # the others are benched
+    fp16.write_bytes(good)
+    again = build_engines(NAME, toy_root, EngineOptions(precisions=("fp16",)))
+    assert again[0].ok and again[0].rebuilt_because is None and not note.exists()
+
+
+def test_a_build_failure_carries_what_the_builder_logged(trt, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
+    """build_serialized_network returning None: the record says what TensorRT logged."""
+    real = trt.Builder.build_serialized_network
+
+    def failing(self, network, config):  # type: ignore[no-untyped-def]
+        self._logger.log(trt.ILogger.ERROR, "Internal Error: out of tactic memory")
+        return None
+
+    trt.Builder.build_serialized_network = failing
+    try:
+        rec = build_engines(NAME, toy_root, EngineOptions(precisions=("fp32",)))[0]
+    finally:
+        trt.Builder.build_serialized_network = real
+    assert rec.error is not None and "out of tactic memory" in rec.error
 
 
 def test_no_tensorrt_or_no_gpu_is_a_missing_dependency(monkeypatch, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "tensorrt", None)  # import tensorrt -> ImportError
-    with pytest.raises(MissingDependencyError, match=r"mnx\[tensorrt\]"):
+    with pytest.raises(MissingDependencyError, match=r"mnx\[gpu-cu13\]"):
         build_engines(NAME, toy_root)
 
     from support.fakes import tensorrt as fake_trt
@@ -168,12 +215,14 @@ def test_no_tensorrt_or_no_gpu_is_a_missing_dependency(monkeypatch, toy_root: Pa
         build_engines(NAME, toy_root)
 
 
-def test_export_options_are_accepted(trt, toy_root: Path) -> None:  # type: ignore[no-untyped-def]
-    """The export pipeline passes its own ExportOptions; fp16/int8 flags pick precisions."""
-    from types import SimpleNamespace
+def test_export_options_pick_the_engine_precisions() -> None:
+    """ExportOptions holds one typed EngineOptions; its fp16/int8 flags pick the precisions."""
+    from mnx.toolkit.export.pipeline import ExportOptions
 
-    records = build_engines(NAME, toy_root, SimpleNamespace(fp16=True, int8=False))
-    assert [r.precision for r in records] == ["fp32", "fp16"]
+    opts = ExportOptions(fp16=True, engine=EngineOptions(max_batch=64))
+    assert opts.engine_precisions() == ("fp32", "fp16")
+    assert ExportOptions(int8=True).engine_precisions() == ("fp32", "int8")
+    assert opts.engine.max_batch == 64
 
 
 def test_engine_staleness_without_record(trt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -58,7 +58,11 @@ def test_export_pipeline_builds_engines_and_bench_runs_them(
     report = export(
         "m31_k3",
         ExportOptions(
-            fp16=True, int8=True, calibration_samples=200, trt=True, engine=(("max_batch", 64),)
+            fp16=True,
+            int8=True,
+            calibration_samples=200,
+            trt=True,
+            engine=EngineOptions(max_batch=64),
         ),
         root,
     )

@@ -170,6 +170,52 @@ def test_cuda_python_layouts_and_absence(monkeypatch) -> None:  # type: ignore[n
     assert cuda.load_cudart() is old.module
     cuda.reset_cudart()
     monkeypatch.setitem(sys.modules, "cuda", None)
-    with pytest.raises(MissingDependencyError, match=r"mnx\[gpu\]"):
+    with pytest.raises(MissingDependencyError, match=r"mnx\[gpu-cu13\]"):
         cuda.load_cudart()
     cuda.reset_cudart()
+
+
+def test_graph_capture_is_never_in_a_timed_call(engines, fake_cuda, batch) -> None:  # type: ignore[no-untyped-def]
+    """Even with no warm-up asked for, the harness makes one untimed call, which captures."""
+    from mnx.bench.harness import HarnessConfig, measure
+
+    class Spy(TrtRunner):
+        def infer(self, x: np.ndarray) -> np.ndarray:
+            before = fake_cuda.counters["capture"]
+            out = super().infer(x)
+            self.calls.append(fake_cuda.counters["capture"] - before)
+            return out
+
+    runner = Spy(engines["fp32"].engine_path, use_cuda_graph=True)
+    runner.calls = []  # type: ignore[attr-defined]
+    with runner:
+        m = measure(runner, batch[:8], HarnessConfig(duration_s=None, iterations=5, warmup_s=0))
+    assert m.warmup_iterations == 1 and len(m.latencies_ns) == 5
+    assert runner.calls == [1, 0, 0, 0, 0, 0]  # type: ignore[attr-defined]
+    assert runner.captures == 1 and "CUDA graph: on" in runner.timed_scope
+
+
+def test_excluded_transfers_keep_a_repeated_input_on_the_device(engines, fake_cuda, batch) -> None:  # type: ignore[no-untyped-def]
+    rec = engines["fp32"]
+    x = np.ascontiguousarray(batch[:8])
+    with TrtRunner(rec.engine_path, include_transfers=False) as runner:
+        assert "transfers: excluded" in runner.timed_scope
+        first = runner.infer(x)
+        copies = fake_cuda.counters["memcpy"]
+        again = runner.infer(x)  # same array: no H2D, no D2H, same (correct) output
+        assert fake_cuda.counters["memcpy"] == copies
+        timing = runner.last_device_timing()
+        assert timing is not None and timing.h2d_ms is None and timing.d2h_ms is None
+        other = np.ascontiguousarray(batch[8:16])  # a new array is always copied
+        np.testing.assert_allclose(runner.infer(other), _ort(rec.onnx_path, other), atol=ATOL)
+        assert fake_cuda.counters["memcpy"] == copies + 2
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_allclose(first, _ort(rec.onnx_path, x), atol=ATOL)
+    with TrtRunner(rec.engine_path) as runner:
+        assert (
+            "transfers: included" in runner.timed_scope and "CUDA graph: off" in runner.timed_scope
+        )
+        runner.infer(x)
+        copies = fake_cuda.counters["memcpy"]
+        runner.infer(x)
+        assert fake_cuda.counters["memcpy"] == copies + 2  # included: every call copies
