@@ -92,6 +92,9 @@ def resolve(
         from mnx.toolkit.runners.keras_runner import KerasRunner
 
         path = net_dir / "model.keras"
+        refused = refusal(name, net_dir, path.name)
+        if refused:
+            return Variant(name, backend, precision, path, skipped_reason=refused)
         return Variant(
             name,
             backend,
@@ -112,28 +115,22 @@ def _not_exported(name: str, precision: str, filename: str) -> str:
 
 
 def stale_reason(net_dir: Path, filename: str) -> str | None:
-    """Why `filename` must not be trusted (changed since recorded, or its source changed), else
-    None. Files mnx did not record (made by hand) are taken as they are."""
-    from mnx.toolkit.artifacts import artifact_record, sha256_file
+    """Why `filename` must not be measured (toolkit.store.verify: no record, changed, or made
+    from something other than the current model), else None."""
+    from mnx.toolkit.store import verify
 
-    seen: set[str] = set()
-    current = filename
-    while current not in seen:
-        seen.add(current)
-        rec = artifact_record(net_dir, current)
-        if rec is None:
-            return None
-        if rec.get("sha256") and rec["sha256"] != sha256_file(net_dir / current):
-            return f"{current} changed since mnx wrote it"
-        src = rec.get("source") or {}
-        src_file = src.get("file")
-        if not src_file:
-            return None
-        src_path = net_dir / src_file
-        if not src_path.exists() or src.get("sha256") != sha256_file(src_path):
-            return f"stale: {src_file} changed since {current} was made"
-        current = src_file
-    return None
+    verdict = verify(net_dir, filename)
+    return None if verdict.current else verdict.detail
+
+
+def refusal(name: str, net_dir: Path, filename: str, precision: str = "fp32") -> str | None:
+    """The skip reason with the command that fixes it, or None when the store trusts the file."""
+    from mnx.toolkit.store import verify
+
+    verdict = verify(net_dir, filename)
+    if verdict.current:
+        return None
+    return f"{verdict.detail}: run `{verdict.fix(name, EXPORT_FLAG[precision])}`"
 
 
 def _onnx_variant(
@@ -150,15 +147,9 @@ def _onnx_variant(
         return Variant(
             name, backend, precision, path, skipped_reason=_not_exported(name, precision, filename)
         )
-    stale = stale_reason(net_dir, filename)
-    if stale:
-        return Variant(
-            name,
-            backend,
-            precision,
-            path,
-            skipped_reason=f"{stale}: run `mnx export {name}{EXPORT_FLAG[precision]}`",
-        )
+    refused = refusal(name, net_dir, filename, precision)
+    if refused:
+        return Variant(name, backend, precision, path, skipped_reason=refused)
     return Variant(name, backend, precision, path, lambda: factory(path), note=note)
 
 

@@ -1,4 +1,4 @@
-"""Where artifacts live, atomic writes, checksums and the per-network manifest.
+"""Where artifacts live, atomic writes and checksums; records and trust are toolkit.store's.
 
 Layout (see artifacts/README.md):
 
@@ -22,7 +22,6 @@ from typing import Any
 from mnx.errors import ArtifactsDirError, CorruptArtifactError
 
 ENV_ARTIFACTS = "MNX_ARTIFACTS"
-MANIFEST = "manifest.json"
 
 
 def artifacts_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -61,12 +60,10 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+def sha256_file(path: Path) -> str:
+    from mnx.toolkit.store.hashing import sha256_file as cached
+
+    return cached(path)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -122,22 +119,18 @@ def read_json(path: Path) -> Any:
         raise CorruptArtifactError(
             f"'{path}' is not valid JSON ({exc.msg} at line {exc.lineno})",
             expected="a JSON file written by mnx",
-            fix=f"delete '{path}' and re-run the command that makes it",
+            fix="re-run the command that makes it (it replaces the file)",
         ) from exc
 
 
-# --- manifest ---------------------------------------------------------------------------------
-# One manifest.json per network directory: {"artifacts": {filename: record}}. A record says what a
-# file was made from: {"sha256", "source": {"file", "sha256"} | None, "options", "versions", "created"}.
+# --- records: thin aliases over toolkit.store (kept for callers written before the store) ------
 
 
 def load_manifest(net_dir: Path) -> dict[str, Any]:
-    path = net_dir / MANIFEST
-    if not path.exists():
-        return {"artifacts": {}}
-    data = read_json(path)
-    data.setdefault("artifacts", {})
-    return data
+    """{"artifacts": records}; an unreadable manifest reads as no records (nothing trusted)."""
+    from mnx.toolkit.store import read_manifest
+
+    return {"artifacts": read_manifest(net_dir) or {}}
 
 
 def record_artifact(
@@ -149,24 +142,22 @@ def record_artifact(
     versions: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Record (atomically) what `net_dir/filename` was made from; returns the record."""
+    """Record `net_dir/filename` as it is now, made from `source` as it is now. New writers use
+    `toolkit.store.build`, which records the input bytes as read at build start."""
+    from mnx.toolkit.store import record
+
     target = net_dir / filename
-    record: dict[str, Any] = {
-        "sha256": sha256_file(target),
-        "bytes": target.stat().st_size,
-        "source": (
-            {"file": source.name, "sha256": sha256_file(source)} if source is not None else None
-        ),
-        "options": options or {},
-        "versions": versions or {},
-        "created": utc_now(),
-    }
-    if extra:
-        record.update(extra)
-    manifest = load_manifest(net_dir)
-    manifest["artifacts"][filename] = record
-    write_json_atomic(net_dir / MANIFEST, manifest)
-    return record
+    inputs = {source.name: sha256_file(source)} if source is not None else {}
+    return record(
+        net_dir,
+        filename,
+        sha256=sha256_file(target),
+        size_bytes=target.stat().st_size,
+        inputs=inputs,
+        options=options,
+        versions=versions,
+        extra=extra,
+    )
 
 
 def artifact_record(net_dir: Path, filename: str) -> dict[str, Any] | None:
@@ -174,18 +165,14 @@ def artifact_record(net_dir: Path, filename: str) -> dict[str, Any] | None:
 
 
 def is_current(
-    net_dir: Path, filename: str, *, source: Path | None, options: dict[str, Any] | None = None
+    net_dir: Path,
+    filename: str,
+    *,
+    source: Path | None = None,
+    options: dict[str, Any] | None = None,
 ) -> bool:
-    """True when `filename` exists, is unchanged since recorded, and was made from `source`'s
-    current bytes with the same options."""
-    target = net_dir / filename
-    rec = artifact_record(net_dir, filename)
-    if rec is None or not target.exists():
-        return False
-    if rec.get("sha256") != sha256_file(target):
-        return False
-    if source is not None:
-        src = rec.get("source") or {}
-        if not source.exists() or src.get("sha256") != sha256_file(source):
-            return False
-    return options is None or rec.get("options") == json.loads(json.dumps(options, default=str))
+    """True when the store trusts `filename` (see toolkit.store.verify); `source` is unused:
+    the record names the inputs."""
+    from mnx.toolkit.store import verify
+
+    return verify(net_dir, filename, options=options).current

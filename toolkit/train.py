@@ -14,6 +14,7 @@ through $KERAS_BACKEND before Keras is first imported, see `select_backend`.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import time
@@ -29,17 +30,7 @@ from mnx.errors import (
     MnxError,
     UsageError,
 )
-from mnx.toolkit.artifacts import (
-    atomic_path,
-    is_current,
-    load_manifest,
-    network_dir,
-    read_json,
-    record_artifact,
-    sha256_file,
-    utc_now,
-    write_json_atomic,
-)
+from mnx.toolkit.artifacts import network_dir, read_json, sha256_file, utc_now
 from mnx.toolkit.checkpoint import Checkpoint, Resume
 
 if TYPE_CHECKING:
@@ -377,31 +368,31 @@ def _write_artifacts(
     test_loss: float,
     test_accuracy: float,
 ) -> TrainResult:
-    from mnx.toolkit import plots
+    """model.keras, then history.json and the plots, then train.json — all through the store.
+    model.keras is trusted only once train.json names its bytes (toolkit.store.verify), so a run
+    killed anywhere in between leaves a model that every command refuses and `mnx train` redoes."""
+    from mnx.toolkit import plots, store
     from mnx.toolkit.versions import versions
 
-    model_path = net_dir / MODEL_FILE
-    train_path = net_dir / TRAIN_FILE
-    # train.json vouches for model.keras: drop the old one before the model is replaced, so a
-    # crash between the two renames leaves a model with no train.json, never a mismatched pair.
-    train_path.unlink(missing_ok=True)
-    with atomic_path(model_path) as tmp:
-        _inference_copy(net, model).save(tmp)
-    write_json_atomic(
-        net_dir / HISTORY_FILE, {"epoch": list(range(1, len(seconds) + 1)), **history}
-    )
+    vers = versions()
+    data_info = {"sha256": data.sha256, "source": data.source, "subset": data.subset}
+    with store.build(net_dir, MODEL_FILE, inputs={}, options=options, versions=vers) as job:
+        _inference_copy(net, model).save(job.path)
+        job.extra["data"] = data_info
+    model_sha = sha256_file(net_dir / MODEL_FILE)
+    from_model = {MODEL_FILE: model_sha}
+    with store.build(net_dir, HISTORY_FILE, inputs=from_model) as job:
+        epochs = {"epoch": list(range(1, len(seconds) + 1)), **history}
+        job.path.write_text(json.dumps(epochs, indent=2) + "\n", encoding="utf-8")
     title = f"{net.name} ({net.recipe.optimizer}, batch {options['batch_size']})"
     plot_paths = (
         plots.loss_curve(history, net_dir / PLOTS_DIR / "loss.png", title=title),
         plots.accuracy_curve(history, net_dir / PLOTS_DIR / "accuracy.png", title=title),
     )
-    vers = versions()
-    data_info = {"sha256": data.sha256, "source": data.source, "subset": data.subset}
-    record_artifact(net_dir, MODEL_FILE, options=options, versions=vers, extra={"data": data_info})
     result = TrainResult(
         name=net.name,
         net_dir=net_dir,
-        model_path=model_path,
+        model_path=net_dir / MODEL_FILE,
         test_loss=test_loss,
         test_accuracy=test_accuracy,
         reported_accuracy=net.reported_accuracy,
@@ -425,11 +416,13 @@ def _write_artifacts(
         **result.to_dict(),
         "recipe": net.recipe.to_dict(),
         "data": data_info,
-        "model_sha256": sha256_file(model_path),
+        "model_sha256": model_sha,
         "versions": vers,
         "created": utc_now(),
     }
-    write_json_atomic(train_path, record)  # last: its presence means the run completed
+    with store.build(net_dir, TRAIN_FILE, inputs=from_model) as job:
+        text = json.dumps(record, indent=2, sort_keys=True, default=str) + "\n"
+        job.path.write_text(text, encoding="utf-8")
     return result
 
 
@@ -439,21 +432,22 @@ def _write_artifacts(
 def is_trained_current(
     name: str, root: Path, config: TrainConfig, data_sha256: str | None = None
 ) -> bool:
-    """True when <root>/<name>/model.keras and train.json exist, the model is unchanged since it
-    was recorded, and it was trained with the same recipe, config and data. `data_sha256`
-    defaults to that of `toolkit.data.load_mnist()` (the data `train` would use)."""
+    """True when the store trusts <root>/<name>/model.keras (with its train.json) and it was
+    trained with the same recipe, config and data. `data_sha256` defaults to that of
+    `toolkit.data.load_mnist()` (the data `train` would use)."""
     from mnx.architectures import get
+    from mnx.toolkit.store import verify
 
     net = get(name)
     net_dir = network_dir(name, root)
-    if not (net_dir / MODEL_FILE).exists() or not (net_dir / TRAIN_FILE).exists():
+    if not (net_dir / MODEL_FILE).exists():
         return False
     if data_sha256 is None:
         from mnx.toolkit.data import load_mnist
 
         data_sha256 = load_mnist().sha256
     options = resolved_options(net, config, data_sha256)
-    return is_current(net_dir, MODEL_FILE, source=None, options=options)
+    return verify(net_dir, MODEL_FILE, options=options).current
 
 
 def read_train_result(name: str, root: Path) -> TrainResult:
@@ -465,6 +459,9 @@ def read_train_result(name: str, root: Path) -> TrainResult:
             expected=f"{path}",
             fix=f"run `mnx train {name}`",
         )
+    from mnx.toolkit.store import require_current
+
+    require_current(path.parent, TRAIN_FILE, name)  # train.json and the model it describes
     try:
         return TrainResult.from_dict(read_json(path))
     except (KeyError, TypeError, ValueError) as exc:
@@ -475,34 +472,18 @@ def read_train_result(name: str, root: Path) -> TrainResult:
         ) from exc
 
 
-def load_trained_model(name: str, root: Path) -> Any:
-    """Load <root>/<name>/model.keras, or raise MissingArtifactError / CorruptArtifactError."""
+def load_trained_model(name: str, root: Path, *, verified: bool = True) -> Any:
+    """Load <root>/<name>/model.keras; with `verified`, only when the store trusts it (else
+    StaleArtifactError naming the fix). Missing: MissingArtifactError; unreadable:
+    CorruptArtifactError."""
     from mnx.architectures import get
+    from mnx.toolkit.keras_model import load_keras
+    from mnx.toolkit.store import require_current
 
     get(name)
-    path = network_dir(name, root) / MODEL_FILE
-    if not path.exists():
-        raise MissingArtifactError(
-            f"'{name}' has not been trained: no {MODEL_FILE} in '{path.parent}'",
-            expected=f"{path}",
-            fix=f"run `mnx train {name}` first (add --epochs 1 for a quick model)",
-        )
-    import zipfile
-
-    if zipfile.is_zipfile(path):
-        import keras
-
-        try:
-            return keras.saving.load_model(path, compile=False)
-        except Exception as exc:  # h5py, JSON, deserialization errors all mean "not our model"
-            reason = f"{type(exc).__name__}: {exc}"
-    else:
-        reason = "it is not a .keras (zip) archive; it may be truncated or another kind of file"
-    rec = load_manifest(path.parent)["artifacts"].get(MODEL_FILE)
-    if rec and rec.get("sha256") != sha256_file(path):
-        reason += "; it differs from the file `mnx train` recorded"
-    raise CorruptArtifactError(
-        f"'{path}' cannot be loaded as a Keras model ({reason})",
-        expected="a .keras file saved by `mnx train`",
-        fix=f"delete it and run `mnx train {name}` again",
-    )
+    net_dir = network_dir(name, root)
+    path = net_dir / MODEL_FILE
+    model = load_keras(path, name)  # says what is wrong with a present but unloadable file
+    if verified:
+        require_current(net_dir, MODEL_FILE, name)
+    return model

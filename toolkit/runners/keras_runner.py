@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from mnx.errors import CorruptArtifactError, MissingArtifactError
 from mnx.toolkit.runners.base import Runner
 
 MODES = ("predict_on_batch", "function")
@@ -42,22 +41,11 @@ class KerasRunner(Runner):
         return "host: compiled tf.function model(x, training=False) + .numpy()"
 
     def load(self) -> None:
-        if not self.path.is_file():
-            raise MissingArtifactError(
-                f"Keras model '{self.path}' does not exist",
-                expected="a model.keras written by `mnx train`",
-                fix="run `mnx train NAME` first",
-            )
         import keras
 
-        try:
-            self.model = keras.saving.load_model(self.path, compile=False)
-        except Exception as exc:  # Keras raises ValueError/OSError/zipfile errors
-            raise CorruptArtifactError(
-                f"Keras cannot load '{self.path}' ({str(exc).splitlines()[0][:200]})",
-                expected="a .keras file written by `mnx train`",
-                fix="delete it and re-run `mnx train NAME`",
-            ) from exc
+        from mnx.toolkit.keras_model import load_keras
+
+        self.model = load_keras(self.path)
         if self.mode == "predict_on_batch":
             self._call = self.model.predict_on_batch
         elif keras.backend.backend() == "tensorflow":
