@@ -32,28 +32,57 @@ def artifacts_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else Path("artifacts")
 
 
-def ensure_dir(path: Path) -> Path:
+def ensure_dir(path: Path, what: str = "the artifacts directory") -> Path:
     """Create `path` (and parents) and check it is writable, or raise ArtifactsDirError."""
+    fix = (
+        "pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory"
+        if what == "the artifacts directory"
+        else "choose a path in a directory you can write to"
+    )
+    _no_file_above(path, what, fix)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ArtifactsDirError(
-            f"Cannot create the artifacts directory '{path}' ({exc.strerror or exc})",
+            f"Cannot create {what} '{path}' ({exc.strerror or exc})",
             expected="a directory mnx can write to",
-            fix="pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory",
+            fix=fix,
         ) from exc
     if not os.access(path, os.W_OK | os.X_OK):
         raise ArtifactsDirError(
-            f"The artifacts directory '{path}' is not writable",
+            f"{what[0].upper()}{what[1:]} '{path}' is not writable",
             expected="a directory mnx can write to",
-            fix="pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory",
+            fix=fix,
         )
     return path
 
 
+def _no_file_above(path: Path, what: str, fix: str) -> None:
+    """ArtifactsDirError when `path` or a parent is a regular file: then nothing under it can
+    exist, and "not trained" or "not exported" would be the wrong story."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ArtifactsDirError(
+                    f"'{p}' is a file, so it cannot be {what}"
+                    if p == path
+                    else f"'{p}' is a file, so {what} '{path}' cannot be created under it",
+                    expected="a directory (or a path that can become one)",
+                    fix=fix,
+                )
+            return
+
+
 def network_dir(name: str, root: Path | None = None, create: bool = False) -> Path:
-    path = (root or artifacts_root()) / name
-    return ensure_dir(path) if create else path
+    """<root>/<name>, for a valid network name (one path component, not a reserved folder)."""
+    from mnx.architectures.registry import check_name
+
+    base = root or artifacts_root()
+    path = base / check_name(name)
+    if create:
+        return ensure_dir(path)
+    _no_file_above(base, "the artifacts directory", "pass --artifacts DIR or set MNX_ARTIFACTS")
+    return path
 
 
 def utc_now() -> str:
@@ -78,7 +107,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     final name. The temp name keeps the suffix so libraries that dispatch on it (Keras's
     `.keras`, ONNX) still work.
     """
-    ensure_dir(target.parent)
+    ensure_dir(target.parent, what=f"the directory of '{target.name}'")
     # Keep every suffix (".weights.h5", ".fp32.onnx"): some writers check the full ending.
     base = target.name.split(".")[0] or "artifact"
     fd, tmp_name = tempfile.mkstemp(

@@ -36,7 +36,7 @@ def check_archive(path: Path, name: str) -> None:
     the cheap check that names the real problem before any record is consulted."""
     if not path.is_file():
         raise MissingArtifactError(
-            f"'{name}' has no trained model: '{path}' does not exist",
+            f"'{name}' has not been trained: '{path}' does not exist",
             expected="model.keras written by `mnx train`",
             fix=f"run `mnx train {name}` first (add --epochs 1 for a quick model)",
         )
