@@ -11,14 +11,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from mnx.errors import CorruptArtifactError, MissingArtifactError
+from mnx.errors import CorruptArtifactError, MissingArtifactError, MissingDependencyError
 
 
 def load_keras(path: Path, network: str | None = None) -> Any:
     """The model saved at `path`, without its optimizer (compile=False)."""
     name = network or path.parent.name
     check_archive(path, name)
-    import keras
+    keras = import_keras()
 
     try:
         return keras.saving.load_model(path, compile=False)
@@ -47,3 +47,16 @@ def check_archive(path: Path, name: str) -> None:
             expected="a .keras file saved by `mnx train`",
             fix=f"run `mnx train {name}` (it replaces the file)",
         )
+
+
+def import_keras() -> Any:
+    """`keras`, or MissingDependencyError when it (or its TensorFlow backend) cannot import."""
+    try:
+        import keras
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"Keras cannot be imported ({exc})",
+            expected="keras and tensorflow installed in this Python environment",
+            fix="pip install mnx (it installs tensorflow and keras), or repair that install",
+        ) from exc
+    return keras

@@ -54,13 +54,14 @@ def run_pipeline(
     from mnx import architectures
     from mnx.bench.run import run_bench
     from mnx.toolkit.data import load_mnist
-    from mnx.toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.export.pipeline import ExportOptions, export, require_exporters
     from mnx.toolkit.make import ensure_trained
     from mnx.toolkit.train import TrainConfig
 
     names = list(dict.fromkeys(names)) or [DEFAULT_NETWORK]
     for n in names:
         architectures.get(n)  # unknown names fail before any work
+    require_exporters()  # so does a missing exporter, not after training
     data = load_mnist()
     steps: list[StepRecord] = []
     full = TrainConfig()

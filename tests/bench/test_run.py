@@ -131,5 +131,5 @@ def test_stale_or_changed_export_is_refused(bench_root: Path, tmp_path: Path) ->
         fh.write(b"\0")
     v = resolve("linear", "ort", "fp32", net_dir, threads=1)
     assert v is not None and v.make_runner is None
-    assert "model.keras changed" in (v.skipped_reason or "")
-    assert "mnx export linear" in (v.skipped_reason or "")
+    assert "model.keras is not the file mnx recorded" in (v.skipped_reason or "")
+    assert "run `mnx train linear` then `mnx export linear`" in (v.skipped_reason or "")

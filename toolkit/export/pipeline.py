@@ -239,7 +239,7 @@ def export(
     say = progress or (lambda _msg: None)
     network = architectures.get(name)
     net_dir = network_dir(name, root)
-    _require_exporters()
+    require_exporters()
     check_archive(net_dir / MODEL_FILE, name)
     model = store.require_current(net_dir, MODEL_FILE, name)
     data = load_mnist()
@@ -310,7 +310,7 @@ def _onnx_variants(
     return None
 
 
-def _require_exporters() -> None:
+def require_exporters() -> None:
     """Every module export needs, before any work: a missing one is one message with the fix."""
     import importlib.util
 
