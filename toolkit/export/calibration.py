@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from mnx.errors import UnknownNameError, UsageError
-from mnx.toolkit.artifacts import atomic_path, read_json, sha256_file
+from mnx.toolkit.artifacts import read_json
 from mnx.toolkit.runners.base import INPUT_NAME
 
 CACHE_FILE = "calibration.json"
@@ -176,25 +176,3 @@ def write_cache(path: Path, key: CalibrationKey, ranges: Any) -> None:
         "ranges": _ranges_to_json(ranges),
     }
     path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def calibrate(
-    fp32_path: Path,
-    x_calib: np.ndarray,
-    method: CalibrationMethod,
-    key: CalibrationKey,
-    cache_path: Path,
-) -> tuple[Any, bool]:
-    """Ranges for `key`: from `cache_path` when its key matches, else computed and cached
-    (unrecorded: export goes through the store, see toolkit.export.int8). Returns (ranges, reused)."""
-    cached = load_cached(cache_path, key)
-    if cached is not None:
-        return cached, True
-    ranges = compute_ranges(fp32_path, x_calib, method)
-    with atomic_path(cache_path) as tmp:
-        write_cache(tmp, key, ranges)
-    return ranges, False
-
-
-def fingerprint(fp32_path: Path) -> str:
-    return sha256_file(fp32_path)
