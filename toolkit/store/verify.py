@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -122,9 +123,17 @@ def _has_train_record(net_dir: Path, arts: dict[str, Any], model_sha: str) -> bo
     """model.keras counts as trained only with its train.json: recorded, unchanged, and made
     from these model bytes (train writes it last, so a killed run leaves no such pair)."""
     rec, path = arts.get(TRAIN_RECORD), net_dir / TRAIN_RECORD
-    if rec is None or not path.is_file() or rec.get("sha256") != sha256_file(path):
+    if not path.is_file():
         return False
-    return _inputs(rec).get(MODEL_FILE) == model_sha
+    if rec is None:
+        # Written before the store recorded train.json: its own model_sha256 vouches, as then.
+        try:
+            return bool(
+                json.loads(path.read_text(encoding="utf-8")).get("model_sha256") == model_sha
+            )
+        except (OSError, ValueError, AttributeError):
+            return False
+    return rec.get("sha256") == sha256_file(path) and _inputs(rec).get(MODEL_FILE) == model_sha
 
 
 def _inputs(rec: Mapping[str, Any]) -> dict[str, str]:
