@@ -65,8 +65,25 @@ class Recipe:
     def make_optimizer(self) -> Any:
         import keras
 
-        cls = getattr(keras.optimizers, self.optimizer)
-        return cls(learning_rate=self.learning_rate, **self.optimizer_args)
+        cls = getattr(keras.optimizers, self.optimizer, None)
+        if not isinstance(cls, type) or not issubclass(cls, keras.optimizers.Optimizer):
+            from mnx.errors import UsageError
+
+            raise UsageError(
+                f"Unknown optimizer '{self.optimizer}' in the recipe",
+                expected="a Keras optimizer class name, e.g. Adam, SGD, RMSprop, Adadelta",
+                fix="set Recipe(optimizer=...) to one of keras.optimizers' classes",
+            )
+        try:
+            return cls(learning_rate=self.learning_rate, **self.optimizer_args)
+        except (TypeError, ValueError) as exc:
+            from mnx.errors import UsageError
+
+            raise UsageError(
+                f"Optimizer {self.optimizer} rejects the recipe's arguments ({exc})",
+                expected=f"arguments keras.optimizers.{self.optimizer} accepts",
+                fix="correct Recipe(optimizer_args=...)",
+            ) from exc
 
     def make_loss(self) -> Any:
         """The Keras loss (a name Keras knows, or the Keras-2.2 function)."""

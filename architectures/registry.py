@@ -11,6 +11,7 @@ A user adds an architecture by decorating one builder in architectures/ or in a 
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mnx.architectures.recipe import InputLayout, Recipe
-from mnx.errors import UnknownNameError, UsageError
+from mnx.errors import MnxError, UnknownNameError, UsageError
 
 
 class Family(str, Enum):
@@ -46,7 +47,15 @@ class Network:
 
     def build(self) -> Any:
         """Build a fresh, uncompiled Keras model, named after the network (for summaries)."""
+        import keras
+
         model = self.builder()
+        if not isinstance(model, keras.Model):
+            raise UsageError(
+                f"The builder of '{self.name}' returned {type(model).__name__}, not a Keras model",
+                expected="a function returning a keras.Model (e.g. keras.Sequential([...]))",
+                fix=f"make `{getattr(self.builder, '__name__', 'the builder')}` return the model",
+            )
         model.name = self.name
         return model
 
@@ -69,6 +78,8 @@ def register(
 ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Register a builder under a stable short name."""
 
+    check_name(name)
+
     def deco(fn: Callable[[], Any]) -> Callable[[], Any]:
         if name in _REGISTRY and _REGISTRY[name].builder is not fn:
             raise ValueError(f"architecture '{name}' is registered twice")
@@ -90,6 +101,28 @@ def register(
     return deco
 
 
+# Folders the artifacts root holds besides networks (bench results, caches, engines...).
+RESERVED_NAMES = frozenset(
+    {"bench", "bench_cache", "engines", "plots", "views", "reproduce", "results", "data"}
+)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_name(name: str) -> str:
+    """`name` if it can name a network (one path component under the artifacts root, not a
+    folder mnx keeps there), else UsageError."""
+    ok = isinstance(name, str) and bool(_NAME.match(name)) and ".." not in name
+    if not ok or name.lower() in RESERVED_NAMES:
+        why = "is reserved for mnx's own folders" if ok else "is not a plain file name"
+        raise UsageError(
+            f"Network name {name!r} {why}",
+            expected="1-64 letters, digits, '_', '-' or '.', starting with a letter or digit, "
+            f"and not one of: {', '.join(sorted(RESERVED_NAMES))}",
+            fix="rename it in @register(...)",
+        )
+    return name
+
+
 def _first_line(doc: str | None) -> str:
     lines = (doc or "").strip().splitlines()
     return lines[0] if lines else ""
@@ -108,11 +141,40 @@ def load_arch_file(path: str | Path) -> None:
             expected="a Python file with @register-decorated builder functions",
             fix="check the path passed to --arch-file",
         )
+    if p.suffix != ".py":
+        raise UsageError(
+            f"Architecture file '{p}' is not a Python file",
+            expected="a .py file with @register-decorated builder functions",
+            fix="pass the .py file that defines the builders to --arch-file",
+        )
     spec = importlib.util.spec_from_file_location(f"mnx_user_arch_{p.stem}", p)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except MnxError:
+        sys.modules.pop(spec.name, None)
+        raise
+    except Exception as exc:  # the user's code: SyntaxError, ImportError, anything it raises
+        sys.modules.pop(spec.name, None)
+        raise UsageError(
+            f"Architecture file '{p}' failed to load: {_where(exc, p)}",
+            expected="a Python file that imports cleanly and registers builders",
+            fix=f"fix the error in '{p}' (run `python {p}` to see it in full)",
+        ) from exc
+
+
+def _where(exc: BaseException, path: Path) -> str:
+    """`Type: message (line N)` for an error raised while importing the user's file."""
+    import traceback
+
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    if line is None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+        line = frames[-1].lineno if frames else None
+    at = f" (line {line})" if line else ""
+    return f"{type(exc).__name__}: {getattr(exc, 'msg', None) or exc}{at}"
 
 
 def all_networks() -> list[Network]:

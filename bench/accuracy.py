@@ -1,8 +1,7 @@
 """Accuracy on the test set, and agreement with the Keras FP32 reference.
 
-The reference (Keras FP32 probabilities on the test images) is computed once per network and
-cached in memory and on disk under `<root>/<name>/bench_cache/`, keyed by the sha256 of
-model.keras and of the evaluated images, so a retrained model never reuses old references.
+The reference (Keras FP32 probabilities on the test images) is toolkit.reference's: computed
+once per model and cached in the store, so a retrained model or an edited cache is never used.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import numpy as np
 from mnx.toolkit.runners.base import Runner
 
 EVAL_BATCH = 256
-
-_MEMORY: dict[tuple[str, str], np.ndarray] = {}
 
 
 @dataclass(frozen=True)
@@ -52,30 +49,21 @@ def score(probs: np.ndarray, labels: np.ndarray, reference: np.ndarray) -> Accur
 def keras_reference(
     model_path: Path, x: np.ndarray, data_sha: str, cache_dir: Path | None
 ) -> np.ndarray:
-    """Keras FP32 probabilities for `x` (cached by model and data checksums)."""
-    from mnx.toolkit.artifacts import sha256_bytes, sha256_file, write_bytes_atomic
+    """Keras FP32 probabilities for `x` from the trusted model.keras at `model_path` (cached in
+    the store when `cache_dir` is given; see toolkit.reference). StaleArtifactError when the
+    store does not trust the model."""
+    from mnx.toolkit.keras_model import load_keras
+    from mnx.toolkit.reference import keras_reference as shared
+    from mnx.toolkit.store import require_current
 
-    key = (sha256_file(model_path), sha256_bytes(data_sha.encode() + str(x.shape).encode()))
-    if key in _MEMORY:
-        return _MEMORY[key]
-    cache = cache_dir / f"keras_ref.{key[0][:16]}.{key[1][:16]}.npy" if cache_dir else None
-    if cache is not None and cache.is_file():
-        try:
-            ref = np.load(cache, allow_pickle=False)
-            if ref.shape == (len(x), 10):
-                _MEMORY[key] = ref
-                return ref
-        except (OSError, ValueError):
-            pass  # a damaged cache is recomputed and overwritten below
-    from mnx.toolkit.runners.keras_runner import KerasRunner
-
-    with KerasRunner(model_path) as runner:
-        ref = predict_all(runner, x, batch_size=1000)
-    _MEMORY[key] = ref
-    if cache is not None:
-        import io
-
-        buf = io.BytesIO()
-        np.save(buf, ref, allow_pickle=False)
-        write_bytes_atomic(cache, buf.getvalue())
-    return ref
+    net_dir = model_path.parent
+    verdict = require_current(net_dir, model_path.name, net_dir.name)
+    assert verdict.sha256 is not None
+    return shared(
+        net_dir,
+        verdict.sha256,
+        x,
+        data_sha,
+        lambda: load_keras(model_path),
+        disk=cache_dir is not None,
+    )

@@ -115,28 +115,27 @@ def _export_cmd(r: Request, extra: str = "") -> str:
 
 
 def stale_reason(net_dir: Path, filename: str) -> str | None:
-    """Why `filename` must not be trusted (changed since recorded, or its source changed), else
-    None. Files mnx did not record (made by hand) are taken as they are."""
-    from mnx.toolkit.artifacts import artifact_record, sha256_file
+    """Why `filename` must not be measured (toolkit.store.verify: no record, changed, or made
+    from something other than the current model), else None."""
+    from mnx.toolkit.store import verify
 
-    seen: set[str] = set()
-    current = filename
-    while current not in seen:
-        seen.add(current)
-        rec = artifact_record(net_dir, current)
-        if rec is None:
-            return None
-        if rec.get("sha256") and rec["sha256"] != sha256_file(net_dir / current):
-            return f"{current} changed since mnx wrote it"
-        src = rec.get("source") or {}
-        src_file = src.get("file")
-        if not src_file:
-            return None
-        src_path = net_dir / src_file
-        if not src_path.exists() or src.get("sha256") != sha256_file(src_path):
-            return f"stale: {src_file} changed since {current} was made"
-        current = src_file
-    return None
+    verdict = verify(net_dir, filename)
+    return None if verdict.current else verdict.detail
+
+
+def store_skip(
+    name: str, net_dir: Path, filename: str, precision: Precision = Precision.FP32
+) -> Skip | None:
+    """Why the store does not trust `filename` (typed, with the command that fixes it), or None
+    when it does: the one place bench asks whether a file may be measured."""
+    from mnx.toolkit.store import verify
+    from mnx.toolkit.store.verify import Reason
+
+    verdict = verify(net_dir, filename)
+    if verdict.current:
+        return None
+    kind = SkipKind.NOT_EXPORTED if verdict.reason is Reason.MISSING else SkipKind.STALE
+    return Skip(kind, verdict.detail, f"run `{verdict.fix(name, EXPORT_FLAG[precision])}`")
 
 
 def _onnx_variant(
@@ -146,9 +145,9 @@ def _onnx_variant(
     if not path.is_file():
         what = f"not exported ({filename} missing)"
         return r.skipped(Skip(SkipKind.NOT_EXPORTED, what, _export_cmd(r)), path)
-    stale = stale_reason(r.net_dir, filename)
-    if stale:
-        return r.skipped(Skip(SkipKind.STALE, stale, _export_cmd(r)), path)
+    skip = store_skip(r.network, r.net_dir, filename, r.precision)
+    if skip:
+        return r.skipped(skip, path)
     return r.runnable(path, lambda: factory(path), note)
 
 
@@ -159,6 +158,9 @@ def _keras(r: Request) -> Variant | None:
     from mnx.toolkit.runners.keras_runner import KerasRunner
 
     path = r.net_dir / "model.keras"
+    skip = store_skip(r.network, r.net_dir, path.name)
+    if skip:
+        return r.skipped(skip, path)
     return r.runnable(path, lambda: KerasRunner(path, mode=r.keras_mode), f"Keras {r.keras_mode}")
 
 

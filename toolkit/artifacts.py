@@ -1,4 +1,4 @@
-"""Where artifacts live, atomic writes, checksums and the per-network manifest.
+"""Where artifacts live, atomic writes and checksums; records and trust are toolkit.store's.
 
 Layout (see artifacts/README.md):
 
@@ -22,7 +22,6 @@ from typing import Any
 from mnx.errors import ArtifactsDirError, CorruptArtifactError
 
 ENV_ARTIFACTS = "MNX_ARTIFACTS"
-MANIFEST = "manifest.json"
 
 
 def artifacts_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -33,40 +32,67 @@ def artifacts_root(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else Path("artifacts")
 
 
-def ensure_dir(path: Path) -> Path:
+def ensure_dir(path: Path, what: str = "the artifacts directory") -> Path:
     """Create `path` (and parents) and check it is writable, or raise ArtifactsDirError."""
+    fix = (
+        "pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory"
+        if what == "the artifacts directory"
+        else "choose a path in a directory you can write to"
+    )
+    _no_file_above(path, what, fix)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ArtifactsDirError(
-            f"Cannot create the artifacts directory '{path}' ({exc.strerror or exc})",
+            f"Cannot create {what} '{path}' ({exc.strerror or exc})",
             expected="a directory mnx can write to",
-            fix="pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory",
+            fix=fix,
         ) from exc
     if not os.access(path, os.W_OK | os.X_OK):
         raise ArtifactsDirError(
-            f"The artifacts directory '{path}' is not writable",
+            f"{what[0].upper()}{what[1:]} '{path}' is not writable",
             expected="a directory mnx can write to",
-            fix="pass --artifacts DIR or set MNX_ARTIFACTS to a writable directory",
+            fix=fix,
         )
     return path
 
 
+def _no_file_above(path: Path, what: str, fix: str) -> None:
+    """ArtifactsDirError when `path` or a parent is a regular file: then nothing under it can
+    exist, and "not trained" or "not exported" would be the wrong story."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise ArtifactsDirError(
+                    f"'{p}' is a file, so it cannot be {what}"
+                    if p == path
+                    else f"'{p}' is a file, so {what} '{path}' cannot be created under it",
+                    expected="a directory (or a path that can become one)",
+                    fix=fix,
+                )
+            return
+
+
 def network_dir(name: str, root: Path | None = None, create: bool = False) -> Path:
-    path = (root or artifacts_root()) / name
-    return ensure_dir(path) if create else path
+    """<root>/<name>, for a valid network name (one path component, not a reserved folder)."""
+    from mnx.architectures.registry import check_name
+
+    base = root or artifacts_root()
+    path = base / check_name(name)
+    if create:
+        return ensure_dir(path)
+    _no_file_above(base, "the artifacts directory", "pass --artifacts DIR or set MNX_ARTIFACTS")
+    return path
 
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+def sha256_file(path: Path) -> str:
+    from mnx.toolkit.store.hashing import sha256_file as cached
+
+    return cached(path)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -81,7 +107,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     final name. The temp name keeps the suffix so libraries that dispatch on it (Keras's
     `.keras`, ONNX) still work.
     """
-    ensure_dir(target.parent)
+    ensure_dir(target.parent, what=f"the directory of '{target.name}'")
     # Keep every suffix (".weights.h5", ".fp32.onnx"): some writers check the full ending.
     base = target.name.split(".")[0] or "artifact"
     fd, tmp_name = tempfile.mkstemp(
@@ -122,22 +148,18 @@ def read_json(path: Path) -> Any:
         raise CorruptArtifactError(
             f"'{path}' is not valid JSON ({exc.msg} at line {exc.lineno})",
             expected="a JSON file written by mnx",
-            fix=f"delete '{path}' and re-run the command that makes it",
+            fix="re-run the command that makes it (it replaces the file)",
         ) from exc
 
 
-# --- manifest ---------------------------------------------------------------------------------
-# One manifest.json per network directory: {"artifacts": {filename: record}}. A record says what a
-# file was made from: {"sha256", "source": {"file", "sha256"} | None, "options", "versions", "created"}.
+# --- records: thin aliases over toolkit.store (kept for callers written before the store) ------
 
 
 def load_manifest(net_dir: Path) -> dict[str, Any]:
-    path = net_dir / MANIFEST
-    if not path.exists():
-        return {"artifacts": {}}
-    data = read_json(path)
-    data.setdefault("artifacts", {})
-    return data
+    """{"artifacts": records}; an unreadable manifest reads as no records (nothing trusted)."""
+    from mnx.toolkit.store import read_manifest
+
+    return {"artifacts": read_manifest(net_dir) or {}}
 
 
 def record_artifact(
@@ -149,24 +171,22 @@ def record_artifact(
     versions: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Record (atomically) what `net_dir/filename` was made from; returns the record."""
+    """Record `net_dir/filename` as it is now, made from `source` as it is now. New writers use
+    `toolkit.store.build`, which records the input bytes as read at build start."""
+    from mnx.toolkit.store import record
+
     target = net_dir / filename
-    record: dict[str, Any] = {
-        "sha256": sha256_file(target),
-        "bytes": target.stat().st_size,
-        "source": (
-            {"file": source.name, "sha256": sha256_file(source)} if source is not None else None
-        ),
-        "options": options or {},
-        "versions": versions or {},
-        "created": utc_now(),
-    }
-    if extra:
-        record.update(extra)
-    manifest = load_manifest(net_dir)
-    manifest["artifacts"][filename] = record
-    write_json_atomic(net_dir / MANIFEST, manifest)
-    return record
+    inputs = {source.name: sha256_file(source)} if source is not None else {}
+    return record(
+        net_dir,
+        filename,
+        sha256=sha256_file(target),
+        size_bytes=target.stat().st_size,
+        inputs=inputs,
+        options=options,
+        versions=versions,
+        extra=extra,
+    )
 
 
 def artifact_record(net_dir: Path, filename: str) -> dict[str, Any] | None:
@@ -174,18 +194,14 @@ def artifact_record(net_dir: Path, filename: str) -> dict[str, Any] | None:
 
 
 def is_current(
-    net_dir: Path, filename: str, *, source: Path | None, options: dict[str, Any] | None = None
+    net_dir: Path,
+    filename: str,
+    *,
+    source: Path | None = None,
+    options: dict[str, Any] | None = None,
 ) -> bool:
-    """True when `filename` exists, is unchanged since recorded, and was made from `source`'s
-    current bytes with the same options."""
-    target = net_dir / filename
-    rec = artifact_record(net_dir, filename)
-    if rec is None or not target.exists():
-        return False
-    if rec.get("sha256") != sha256_file(target):
-        return False
-    if source is not None:
-        src = rec.get("source") or {}
-        if not source.exists() or src.get("sha256") != sha256_file(source):
-            return False
-    return options is None or rec.get("options") == json.loads(json.dumps(options, default=str))
+    """True when the store trusts `filename` (see toolkit.store.verify); `source` is unused:
+    the record names the inputs."""
+    from mnx.toolkit.store import verify
+
+    return verify(net_dir, filename, options=options).current

@@ -5,7 +5,8 @@ last finished epoch instead of starting over (cnn9 takes ~40 minutes on a 2-core
     <net_dir>/.checkpoint/optimizer.npz        the optimizer's variables (iterations, slots)
     <net_dir>/.checkpoint/state.json           options, epochs done, history and epoch times so far
 
-state.json is written last and names the options it belongs to; a checkpoint of other options
+state.json is written last and names the options it belongs to and the sha256 of both files; a
+checkpoint of other options or with other files
 (another recipe, seed, data, epochs...) is ignored and replaced, never resumed from. A resumed
 run is not bitwise identical to an uninterrupted one (the shuffling RNG restarts).
 """
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mnx.toolkit.artifacts import atomic_path, read_json, write_json_atomic
+from mnx.toolkit.artifacts import atomic_path, read_json, sha256_file, write_json_atomic
 
 CHECKPOINT_DIR = ".checkpoint"
 _WEIGHTS = "weights.weights.h5"
@@ -51,8 +52,8 @@ class Checkpoint:
             return Resume()
         try:
             state = read_json(state_path)
-            if state.get("options") != self.options:
-                self.clear()
+            if state.get("options") != self.options or state.get("sha256") != self._digests():
+                self.clear()  # other options, or files that are not the ones state.json names
                 return Resume()
             model.optimizer.build(model.trainable_variables)  # before loading: slots exist
             model.load_weights(self.dir / _WEIGHTS)
@@ -91,8 +92,12 @@ class Checkpoint:
                 "epochs_done": epochs_done,
                 "history": history,
                 "seconds": seconds,
+                "sha256": self._digests(),
             },
         )
+
+    def _digests(self) -> dict[str, str]:
+        return {name: sha256_file(self.dir / name) for name in (_WEIGHTS, _OPTIMIZER)}
 
     def clear(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -3,9 +3,10 @@
     from mnx.toolkit.train import TrainConfig, train
     result = train("cnn9", TrainConfig(), Path("artifacts"))
 
-Writes under <root>/<name>/: model.keras, history.json, plots/loss.png, plots/accuracy.png, a
-manifest record for model.keras, and train.json last. Nothing is written under a final name until
-training has finished, so Ctrl-C or a crash leaves no file that a later command would trust.
+Writes under <root>/<name>/, through the store (toolkit.store): model.keras, history.json,
+plots/loss.png, plots/accuracy.png, and train.json last. model.keras is trusted only with the
+train.json that names its bytes, so Ctrl-C, kill -9 or a crash at any point leaves no model that
+a later command would trust; `mnx train` then redoes it (resuming from the checkpoint).
 
 Keras is imported inside functions: the Keras backend (`TrainConfig.keras_backend`) must be chosen
 through $KERAS_BACKEND before Keras is first imported, see `select_backend`.
@@ -13,8 +14,7 @@ through $KERAS_BACKEND before Keras is first imported, see `select_backend`.
 
 from __future__ import annotations
 
-import importlib.util
-import os
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -23,25 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mnx.errors import (
-    CorruptArtifactError,
-    MissingArtifactError,
-    MissingDependencyError,
     MnxError,
     UsageError,
 )
-from mnx.toolkit.artifacts import (
-    atomic_path,
-    is_current,
-    load_manifest,
-    network_dir,
-    read_json,
-    record_artifact,
-    sha256_file,
-    utc_now,
-    write_json_atomic,
-)
+from mnx.toolkit.artifacts import network_dir, utc_now
 from mnx.toolkit.checkpoint import Checkpoint, Resume
-from mnx.toolkit.options import KerasBackend
+from mnx.toolkit.keras_backend import BACKENDS, seed_everything, select_backend
 
 if TYPE_CHECKING:
     from mnx.architectures.registry import Network
@@ -52,9 +39,6 @@ HISTORY_FILE = "history.json"
 TRAIN_FILE = "train.json"
 PLOTS_DIR = "plots"
 MAX_EPOCHS = 1000
-BACKENDS = tuple(b.value for b in KerasBackend)
-# The pip package that provides each backend's import.
-_BACKEND_PIP = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 
 
 class TrainingIncompleteError(MnxError):
@@ -132,55 +116,6 @@ class TrainResult:
         kw["plots"] = tuple(Path(p) for p in kw.get("plots", ()))
         kw["seconds_per_epoch"] = tuple(kw["seconds_per_epoch"])
         return cls(**kw)
-
-
-# --- Keras backend ----------------------------------------------------------------------------
-
-
-def select_backend(backend: str | None) -> None:
-    """Make Keras use `backend` by setting $KERAS_BACKEND; call before Keras is first imported.
-
-    Raises MissingDependencyError if the backend's package is not installed, and UsageError if
-    Keras is already running on another backend in this process.
-    """
-    if backend is None:
-        return
-    if backend not in BACKENDS:
-        raise UsageError(
-            f"Unknown Keras backend '{backend}'",
-            expected="one of: " + ", ".join(BACKENDS),
-            fix="pass --keras-backend tensorflow, jax or torch",
-        )
-    if importlib.util.find_spec(backend) is None:
-        raise MissingDependencyError(
-            f"The Keras backend '{backend}' is not installed",
-            expected=f"the '{backend}' Python package",
-            fix=f"pip install {_BACKEND_PIP[backend]}, or use --keras-backend tensorflow",
-        )
-    keras = sys.modules.get("keras")
-    if keras is not None:
-        running = keras.backend.backend()
-        if running != backend:
-            raise UsageError(
-                f"Keras is already running on the '{running}' backend in this process",
-                expected=f"the backend chosen before Keras is imported ('{backend}')",
-                fix=f"run in a fresh process, e.g. KERAS_BACKEND={backend} mnx train ...",
-            )
-        return
-    os.environ["KERAS_BACKEND"] = backend
-
-
-def _seed_everything(seed: int) -> None:
-    import keras
-
-    keras.utils.set_random_seed(seed)  # Python, NumPy and the backend's global seed
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        # TF promises bitwise-equal seeded runs only with op determinism (multi-threaded and
-        # GPU kernels may otherwise reorder float sums). Process-wide and one-way. Measured on a
-        # 2-core CPU: m31_k3 runs were identical with or without it, at the same speed.
-        tf.config.experimental.enable_op_determinism()
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -278,17 +213,33 @@ def train(
     net = get(name)  # unknown name fails before anything slow happens
     select_backend(config.keras_backend)
     net_dir = network_dir(name, root, create=True)  # an unwritable root fails before training
-
     if data is None:
         from mnx.toolkit.data import load_mnist
 
         data = load_mnist()
     prepared = _prepare(net, data, config.limit)
     options = resolved_options(net, config, data.sha256)
-    epochs, batch_size = options["epochs"], options["batch_size"]
+    model = _compiled_model(net, config, options)
+    checkpoint = Checkpoint(net_dir, options)
+    history, seconds = _fit(model, prepared, options, checkpoint, resume, callbacks, verbose)
+    epochs = options["epochs"]
+    if len(history.get("loss", [])) < epochs:
+        # A callback set stop_training: the model is not the one the options describe.
+        raise TrainingIncompleteError(
+            f"Training of '{name}' stopped after {len(history.get('loss', []))} of {epochs} epochs",
+            expected="every requested epoch to run",
+            fix="remove the callback that stops training, or pass fewer --epochs",
+        )
+    result = _write_artifacts(net, net_dir, model, options, history, seconds, data, prepared)
+    checkpoint.clear()  # the finished model supersedes it
+    return result
 
-    import keras
 
+def _compiled_model(net: Network, config: TrainConfig, options: dict[str, Any]) -> Any:
+    """A freshly seeded, compiled build of `net`; records the backend Keras really runs on."""
+    from mnx.toolkit.keras_model import import_keras
+
+    keras = import_keras()
     backend = keras.backend.backend()
     if config.keras_backend and backend != config.keras_backend:
         raise UsageError(  # $KERAS_BACKEND was overridden by an earlier import
@@ -296,7 +247,7 @@ def train(
             fix=f"run in a fresh process with KERAS_BACKEND={config.keras_backend}",
         )
     options["keras_backend"] = backend
-    _seed_everything(config.seed)
+    seed_everything(config.seed)
     model = net.build()
     model.compile(
         optimizer=net.recipe.make_optimizer(),
@@ -304,20 +255,33 @@ def train(
         metrics=["accuracy"],
         jit_compile=False,
     )
+    return model
+
+
+def _fit(
+    model: Any,
+    prepared: _Prepared,
+    options: dict[str, Any],
+    checkpoint: Checkpoint,
+    resume: bool,
+    callbacks: Sequence[Any],
+    verbose: int | None,
+) -> tuple[dict[str, list[float]], list[float]]:
+    """Fit from the last checkpoint (with `resume`); returns the whole run's history and
+    seconds per epoch, the checkpointed epochs included."""
+    epochs = options["epochs"]
     timer = _epoch_timer()
-    checkpoint = Checkpoint(net_dir, options)
     start = checkpoint.restore(model) if resume else Resume()
     if not resume:
         checkpoint.clear()
     if start.epochs_done:
         print(
-            f"Resuming '{name}' after epoch {start.epochs_done} of {epochs} (checkpoint).",
-            file=sys.stderr,
+            f"Resuming after epoch {start.epochs_done} of {epochs} (checkpoint).", file=sys.stderr
         )
     fit = model.fit(
         prepared.x_train,
         prepared.y_train,
-        batch_size=batch_size,
+        batch_size=options["batch_size"],
         epochs=epochs,
         initial_epoch=min(start.epochs_done, epochs),
         validation_data=(prepared.x_test, prepared.y_test),
@@ -327,31 +291,7 @@ def train(
     history = {k: list(v) for k, v in start.history.items()}
     for key, vals in fit.history.items():
         history.setdefault(key, []).extend(float(v) for v in vals)
-    seconds = start.seconds + list(timer.seconds)
-    if len(history.get("loss", [])) < epochs:
-        # A callback set stop_training: the model is not the one the options describe.
-        raise TrainingIncompleteError(
-            f"Training of '{name}' stopped after {len(history.get('loss', []))} of {epochs} epochs",
-            expected="every requested epoch to run",
-            fix="remove the callback that stops training, or pass fewer --epochs",
-        )
-    # Keras computes val_* at each epoch's end with the final weights of that epoch, in inference
-    # mode, exactly as evaluate() would; the last epoch's values are the test figures.
-    test_loss, test_accuracy = history["val_loss"][-1], history["val_accuracy"][-1]
-    result = _write_artifacts(
-        net,
-        net_dir,
-        model,
-        options,
-        history,
-        seconds,
-        data,
-        prepared,
-        test_loss=test_loss,
-        test_accuracy=test_accuracy,
-    )
-    checkpoint.clear()  # the finished model supersedes it
-    return result
+    return history, start.seconds + list(timer.seconds)
 
 
 def _inference_copy(net: Network, model: Any) -> Any:
@@ -374,37 +314,36 @@ def _write_artifacts(
     seconds: list[float],
     data: Mnist,
     prepared: _Prepared,
-    *,
-    test_loss: float,
-    test_accuracy: float,
 ) -> TrainResult:
-    from mnx.toolkit import plots
+    """model.keras, then history.json and the plots, then train.json — all through the store.
+    model.keras is trusted only once train.json names its bytes (toolkit.store.verify), so a run
+    killed anywhere in between leaves a model that every command refuses and `mnx train` redoes.
+    As in the notebooks the test set is the validation set: Keras computes val_* at each epoch's
+    end with that epoch's final weights in inference mode, so the last ones are the test figures.
+    """
+    from mnx.toolkit import plots, store
     from mnx.toolkit.versions import versions
 
-    model_path = net_dir / MODEL_FILE
-    train_path = net_dir / TRAIN_FILE
-    # train.json vouches for model.keras: drop the old one before the model is replaced, so a
-    # crash between the two renames leaves a model with no train.json, never a mismatched pair.
-    train_path.unlink(missing_ok=True)
-    with atomic_path(model_path) as tmp:
-        _inference_copy(net, model).save(tmp)
-    write_json_atomic(
-        net_dir / HISTORY_FILE, {"epoch": list(range(1, len(seconds) + 1)), **history}
+    vers = versions()
+    data_info = {"sha256": data.sha256, "source": data.source, "subset": data.subset}
+    with store.build(net_dir, MODEL_FILE, inputs={}, options=options, versions=vers) as job:
+        _inference_copy(net, model).save(job.path)
+        job.extra["data"] = data_info
+    from_model = {MODEL_FILE: str(job.sha256)}
+    _write_json(
+        net_dir, HISTORY_FILE, from_model, {"epoch": list(range(1, len(seconds) + 1)), **history}
     )
     title = f"{net.name} ({net.recipe.optimizer}, batch {options['batch_size']})"
     plot_paths = (
         plots.loss_curve(history, net_dir / PLOTS_DIR / "loss.png", title=title),
         plots.accuracy_curve(history, net_dir / PLOTS_DIR / "accuracy.png", title=title),
     )
-    vers = versions()
-    data_info = {"sha256": data.sha256, "source": data.source, "subset": data.subset}
-    record_artifact(net_dir, MODEL_FILE, options=options, versions=vers, extra={"data": data_info})
     result = TrainResult(
         name=net.name,
         net_dir=net_dir,
-        model_path=model_path,
-        test_loss=test_loss,
-        test_accuracy=test_accuracy,
+        model_path=net_dir / MODEL_FILE,
+        test_loss=history["val_loss"][-1],
+        test_accuracy=history["val_accuracy"][-1],
         reported_accuracy=net.reported_accuracy,
         epochs=options["epochs"],
         batch_size=options["batch_size"],
@@ -422,88 +361,36 @@ def _write_artifacts(
         history=history,
         plots=plot_paths,
     )
-    record = {
-        **result.to_dict(),
-        "recipe": net.recipe.to_dict(),
-        "data": data_info,
-        "model_sha256": sha256_file(model_path),
-        "versions": vers,
-        "created": utc_now(),
-    }
-    write_json_atomic(train_path, record)  # last: its presence means the run completed
+    record = {**result.to_dict(), "recipe": net.recipe.to_dict(), "data": data_info}
+    record.update(model_sha256=from_model[MODEL_FILE], versions=vers, created=utc_now())
+    _write_json(net_dir, TRAIN_FILE, from_model, record)  # last: it vouches for model.keras
     return result
 
 
-# --- reading back -----------------------------------------------------------------------------
+def _write_json(net_dir: Path, filename: str, inputs: dict[str, str], obj: Any) -> None:
+    from mnx.toolkit import store
+
+    with store.build(net_dir, filename, inputs=inputs) as job:
+        text = json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n"
+        job.path.write_text(text, encoding="utf-8")
 
 
-def is_trained_current(
-    name: str, root: Path, config: TrainConfig, data_sha256: str | None = None
-) -> bool:
-    """True when <root>/<name>/model.keras and train.json exist, the model is unchanged since it
-    was recorded, and it was trained with the same recipe, config and data. `data_sha256`
-    defaults to that of `toolkit.data.load_mnist()` (the data `train` would use)."""
-    from mnx.architectures import get
+# --- reading back: toolkit.trained (kept importable from here) --------------------------------
 
-    net = get(name)
-    net_dir = network_dir(name, root)
-    if not (net_dir / MODEL_FILE).exists() or not (net_dir / TRAIN_FILE).exists():
-        return False
-    if data_sha256 is None:
-        from mnx.toolkit.data import load_mnist
+from mnx.toolkit.trained import (  # noqa: E402
+    is_trained_current,
+    load_trained_model,
+    read_train_result,
+)
 
-        data_sha256 = load_mnist().sha256
-    options = resolved_options(net, config, data_sha256)
-    return is_current(net_dir, MODEL_FILE, source=None, options=options)
-
-
-def read_train_result(name: str, root: Path) -> TrainResult:
-    """The TrainResult recorded in <root>/<name>/train.json."""
-    path = network_dir(name, root) / TRAIN_FILE
-    if not path.exists():
-        raise MissingArtifactError(
-            f"No completed training of '{name}' in '{path.parent}'",
-            expected=f"{path}",
-            fix=f"run `mnx train {name}`",
-        )
-    try:
-        return TrainResult.from_dict(read_json(path))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CorruptArtifactError(
-            f"'{path}' is not a train record written by mnx ({exc})",
-            expected="train.json from `mnx train`",
-            fix=f"run `mnx train {name}` again",
-        ) from exc
-
-
-def load_trained_model(name: str, root: Path) -> Any:
-    """Load <root>/<name>/model.keras, or raise MissingArtifactError / CorruptArtifactError."""
-    from mnx.architectures import get
-
-    get(name)
-    path = network_dir(name, root) / MODEL_FILE
-    if not path.exists():
-        raise MissingArtifactError(
-            f"'{name}' has not been trained: no {MODEL_FILE} in '{path.parent}'",
-            expected=f"{path}",
-            fix=f"run `mnx train {name}` first (add --epochs 1 for a quick model)",
-        )
-    import zipfile
-
-    if zipfile.is_zipfile(path):
-        import keras
-
-        try:
-            return keras.saving.load_model(path, compile=False)
-        except Exception as exc:  # h5py, JSON, deserialization errors all mean "not our model"
-            reason = f"{type(exc).__name__}: {exc}"
-    else:
-        reason = "it is not a .keras (zip) archive; it may be truncated or another kind of file"
-    rec = load_manifest(path.parent)["artifacts"].get(MODEL_FILE)
-    if rec and rec.get("sha256") != sha256_file(path):
-        reason += "; it differs from the file `mnx train` recorded"
-    raise CorruptArtifactError(
-        f"'{path}' cannot be loaded as a Keras model ({reason})",
-        expected="a .keras file saved by `mnx train`",
-        fix=f"delete it and run `mnx train {name}` again",
-    )
+__all__ = [
+    "BACKENDS",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingIncompleteError",
+    "is_trained_current",
+    "load_trained_model",
+    "read_train_result",
+    "select_backend",
+    "train",
+]

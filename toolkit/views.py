@@ -233,8 +233,9 @@ def write_views(
 ) -> ViewsReport:
     """Write the chosen views of trained network `name` to <root>/<name>/views/.
 
-    Raises MissingArtifactError if it is not trained and CorruptArtifactError if model.keras
-    does not load. `data` (for samples and the confusion matrix) defaults to `load_mnist()`.
+    Raises MissingArtifactError if it is not trained, CorruptArtifactError if model.keras does
+    not load, and StaleArtifactError if the store does not trust it (copied in, or its training
+    did not finish). `data` (for samples and the confusion matrix) defaults to `load_mnist()`.
     """
     from mnx.architectures import get
     from mnx.toolkit.train import load_trained_model
@@ -266,29 +267,7 @@ def write_views(
                 )
             )
         if confusion:
-            cm = confusion_matrix(data.y_test, predicted)
-            per_class = tuple(float(v) for v in per_class_accuracy(cm))
-            accuracy = float(np.trace(cm) / cm.sum())
-            files.append(
-                confusion_plot(
-                    cm,
-                    views / "confusion.png",
-                    title=f"{name}: confusion on {cm.sum():,} test images "
-                    f"(accuracy {accuracy:.4f})",
-                )
-            )
-            files.append(views / "confusion.json")
-            write_json_atomic(
-                files[-1],
-                {
-                    "name": name,
-                    "test_images": int(cm.sum()),
-                    "accuracy": accuracy,
-                    "confusion": cm.tolist(),
-                    "per_class_accuracy": [None if np.isnan(v) else v for v in per_class],
-                    "data": {"sha256": data.sha256, "source": data.source, "subset": data.subset},
-                },
-            )
+            cm, per_class, accuracy = _write_confusion(name, data, predicted, views, files)
     return ViewsReport(
         name=name,
         views_dir=views,
@@ -298,3 +277,27 @@ def write_views(
         per_class_accuracy=per_class,
         test_accuracy=accuracy,
     )
+
+
+def _write_confusion(
+    name: str, data: Mnist, predicted: np.ndarray, views: Path, files: list[Path]
+) -> tuple[np.ndarray, tuple[float, ...], float]:
+    """confusion.png and confusion.json; returns the matrix, per-class and overall accuracy."""
+    cm = confusion_matrix(data.y_test, predicted)
+    per_class = tuple(float(v) for v in per_class_accuracy(cm))
+    accuracy = float(np.trace(cm) / cm.sum())
+    title = f"{name}: confusion on {cm.sum():,} test images (accuracy {accuracy:.4f})"
+    files.append(confusion_plot(cm, views / "confusion.png", title=title))
+    files.append(views / "confusion.json")
+    write_json_atomic(
+        files[-1],
+        {
+            "name": name,
+            "test_images": int(cm.sum()),
+            "accuracy": accuracy,
+            "confusion": cm.tolist(),
+            "per_class_accuracy": [None if np.isnan(v) else v for v in per_class],
+            "data": {"sha256": data.sha256, "source": data.source, "subset": data.subset},
+        },
+    )
+    return cm, per_class, accuracy

@@ -71,45 +71,27 @@ def run_pipeline(
     from mnx.bench.plan import check_named_backends
     from mnx.bench.run import run_bench
     from mnx.toolkit.data import load_mnist
-    from mnx.toolkit.export.pipeline import ExportOptions, export
-    from mnx.toolkit.train import TrainConfig, is_trained_current, train
+    from mnx.toolkit.export.pipeline import ExportOptions, export, require_exporters
+    from mnx.toolkit.make import ensure_trained
+    from mnx.toolkit.train import TrainConfig
 
     names = list(dict.fromkeys(names)) or [DEFAULT_NETWORK]
     bench_config = options.bench_config(names)  # bad options fail before any work,
     check_named_backends(bench_config)  # as does a named backend this machine cannot run
     for n in names:
-        architectures.get(n)  # as do unknown names
+        architectures.get(n)  # unknown names fail before any work
+    require_exporters()  # so does a missing exporter, not after training
     data = load_mnist()
     steps: list[StepRecord] = []
     full = TrainConfig()
     quick_limit = min(QUICK_LIMIT, len(data.x_train))  # a smaller data set ($MNX_MNIST subset)
     quick = TrainConfig(epochs=QUICK_EPOCHS, limit=quick_limit)
     for n in names:
-        t0 = time.perf_counter()
-        wanted = quick if options.quick else full
-        current = is_trained_current(n, root, wanted, data.sha256) or (
-            options.quick and is_trained_current(n, root, full, data.sha256)
-        )
-        if current:
-            steps.append(StepRecord(n, "train", "current", time.perf_counter() - t0))
-            say(f"{n}: trained model is current, not retraining")
-        else:
-            how = (
-                f"{QUICK_EPOCHS} epochs on {quick_limit:,} images"
-                if options.quick
-                else "the seed recipe"
-            )
-            say(f"{n}: training with {how}...")
-            result = train(n, wanted, root, data=data)
-            steps.append(
-                StepRecord(
-                    n,
-                    "train",
-                    "ran",
-                    time.perf_counter() - t0,
-                    f"test accuracy {result.test_accuracy:.2%}",
-                )
-            )
+        wanted = (quick, full) if options.quick else (full,)  # a full model is never replaced
+        trained = ensure_trained(n, wanted, root, data, say)
+        detail = f"test accuracy {trained.result.test_accuracy:.2%}" if trained.ran else ""
+        status = "ran" if trained.ran else "current"
+        steps.append(StepRecord(n, "train", status, trained.seconds, detail))
         t0 = time.perf_counter()
         say(f"{n}: exporting ONNX fp32/fp16/int8 (current files are kept)...")
         report = export(n, ExportOptions(fp16=True, int8=True, trt=None), root)

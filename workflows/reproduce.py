@@ -6,7 +6,7 @@ notebook's reported figures beside ours.
     mnx reproduce --all
 
 Resumable: a network already trained with the same recipe, config and data is not retrained
-(`toolkit.train.is_trained_current`), and export skips current files, so an interrupted run
+(`toolkit.make.ensure_trained`), and export skips current files, so an interrupted run
 continues with the network it stopped in.
 """
 
@@ -209,7 +209,8 @@ def reproduce(
     write the notebooks' comparison tables with our figures beside theirs."""
     from mnx import architectures
     from mnx.toolkit.data import load_mnist
-    from mnx.toolkit.train import TrainConfig, is_trained_current, read_train_result, train
+    from mnx.toolkit.make import ensure_trained
+    from mnx.toolkit.train import TrainConfig
 
     names = networks_of(notebooks, only)
     data = load_mnist()
@@ -217,16 +218,9 @@ def reproduce(
     rows: list[ReproRow] = []
     for i, name in enumerate(names, 1):
         net = architectures.get(name)
-        current = is_trained_current(name, root, config, data.sha256)
-        say(
-            f"[{i}/{len(names)}] {name}: "
-            + (
-                "trained already (current), reused"
-                if current
-                else f"training ({net.recipe.describe()})"
-            )
-        )
-        result = read_train_result(name, root) if current else train(name, config, root, data=data)
+        say(f"[{i}/{len(names)}] {name}: {net.recipe.describe()}")
+        trained = ensure_trained(name, (config,), root, data, say)
+        result = trained.result
         fp32_acc = int8_acc = None
         if export:
             fp32_acc, int8_acc = _export_accuracies(name, root, say)
@@ -250,7 +244,7 @@ def reproduce(
                 seconds_per_epoch=result.mean_seconds_per_epoch,
                 onnx_fp32_accuracy=fp32_acc,
                 onnx_int8_accuracy=int8_acc,
-                trained_now=not current,
+                trained_now=trained.ran,
                 full_recipe=(
                     result.epochs == net.recipe.epochs
                     and result.limit is None

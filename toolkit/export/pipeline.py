@@ -1,37 +1,32 @@
 """`export()`: model.keras -> FP32 ONNX (+ FP16, + INT8 s8/u8) -> TensorRT engines where available.
 
-Every file is checked against Keras on the test set and recorded in the manifest with the sha256
-of its source and the options it was made with; an unchanged re-run skips it as "current".
+Every file is written through the store (toolkit.store): built from a snapshot of its input
+under a temporary name, checked (onnx.checker, parity against Keras on the test set), and only
+then renamed and recorded. A re-run skips files the store finds current with the same inputs
+and options; anything else is rebuilt.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mnx.errors import MissingArtifactError, MissingDependencyError
-from mnx.toolkit.artifacts import artifact_record, is_current, network_dir, record_artifact
+from mnx.errors import MissingDependencyError, StaleArtifactError
+from mnx.toolkit import store
+from mnx.toolkit.artifacts import network_dir
 from mnx.toolkit.export import parity as par
-from mnx.toolkit.export.calibration import (
-    CACHE_FILE,
-    DEFAULT_SAMPLES,
-    CalibrationKey,
-    CalibrationMethod,
-    calibrate,
-    check_samples,
-    select_samples,
-)
+from mnx.toolkit.export.calibration import DEFAULT_SAMPLES, CalibrationMethod, check_samples
 from mnx.toolkit.export.onnx import DEFAULT_OPSET, check_opset
 from mnx.toolkit.export.precision import Int8Encoding
 from mnx.toolkit.export.tensorrt.options import EngineOptions
+from mnx.toolkit.keras_model import check_archive
+from mnx.toolkit.store.build import Snapshot
 
+MODEL_FILE = "model.keras"
 FP32_FILE = "model.fp32.onnx"
 FP16_FILE = "model.fp16.onnx"
 TRT_MISSING = "TensorRT: not installed (pip install 'mnx[tensorrt]')"
@@ -115,31 +110,25 @@ class ExportReport:
         }
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence onnxruntime.quantization's prints and root-logger warnings (pre-processing hints)."""
-    logging.disable(logging.WARNING)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            yield
-    finally:
-        logging.disable(logging.NOTSET)
+class _Job:
+    """One export run: the model snapshot it builds from, the test data, and the reports."""
 
-
-class _Source:
-    """The Keras model, test data and reference outputs, loaded only when something is exported."""
-
-    def __init__(self, name: str, keras_path: Path, data: Any, network: Any) -> None:
-        self.name, self.keras_path, self.data, self.network = name, keras_path, data, network
+    def __init__(
+        self, name: str, net_dir: Path, data: Any, network: Any, model: Snapshot, tmp: Path
+    ) -> None:
+        self.name, self.net_dir, self.data, self.network = name, net_dir, data, network
+        self.model_snap, self.tmp = model, tmp
+        self.versions = _versions()
+        self.reports: list[VariantReport] = []
         self._model: Any = None
         self._x_test: Any = None
 
     @property
     def model(self) -> Any:
         if self._model is None:
-            from mnx.toolkit.export.onnx import load_keras_model
+            from mnx.toolkit.keras_model import load_keras
 
-            self._model = load_keras_model(self.keras_path)
+            self._model = load_keras(self.model_snap.path, self.name)
         return self._model
 
     def preprocess(self, x: Any) -> Any:
@@ -153,15 +142,14 @@ class _Source:
             self._x_test = self.preprocess(self.data.x_test)
         return self._x_test
 
-    def reference(self) -> Any:
-        from mnx.toolkit.artifacts import sha256_file
-
-        key = (sha256_file(self.keras_path), self.data.sha256)
-        return par.keras_reference(self.model, self.x_test, key)
-
     def check(self, variant: str, path: Path, fp32_atol: float) -> tuple[par.Parity, list[str]]:
+        from mnx.toolkit.reference import keras_reference
+
+        reference = keras_reference(
+            self.net_dir, self.model_snap.sha256, self.x_test, self.data.sha256, lambda: self.model
+        )
         outputs = par.onnx_outputs(path, self.x_test, exact_qdq=variant == Int8Encoding.S8.value)
-        parity = par.compare(outputs, self.reference(), self.data.y_test)
+        parity = par.compare(outputs, reference, self.data.y_test)
         return parity, par.enforce(variant, parity, fp32_atol)
 
 
@@ -172,14 +160,13 @@ def _versions() -> dict[str, str]:
     return {k: v for k, v in versions().items() if k in keep}
 
 
-def _report_from_record(variant: str, path: Path, status: str) -> VariantReport:
-    rec = artifact_record(path.parent, path.name) or {}
-    extra = rec.get("export", {})
+def _report(variant: str, path: Path, record: Mapping[str, Any], status: str) -> VariantReport:
+    extra = record.get("export", {})
     p = extra.get("parity") or {}
     return VariantReport(
         variant=variant,
         path=path,
-        bytes=path.stat().st_size,
+        bytes=int(record.get("bytes") or path.stat().st_size),
         params=extra.get("params"),
         images=p.get("images"),
         accuracy=p.get("accuracy"),
@@ -192,6 +179,50 @@ def _report_from_record(variant: str, path: Path, status: str) -> VariantReport:
     )
 
 
+def make_variant(
+    job: _Job,
+    variant: str,
+    filename: str,
+    inputs: Mapping[str, str],
+    opts: Mapping[str, Any],
+    write: Callable[[Path], None],
+    say: Progress,
+    fp32_atol: float = par.FP32_ATOL,
+) -> str:
+    """Build `filename` through the store unless it is current with these inputs and options:
+    written under a temporary name by `write`, checked against Keras, then renamed and recorded.
+    Returns the sha256 of the file now in place."""
+    path = job.net_dir / filename
+    verdict = store.verify(job.net_dir, filename, options=opts)
+    if verdict.current and (verdict.record or {}).get("inputs") == dict(inputs):
+        say(f"{variant}: current, skipped")
+        job.reports.append(_report(variant, path, verdict.record or {}, "current"))
+        return str(verdict.sha256)
+    say(f"{variant}: exporting")
+    with store.build(
+        job.net_dir, filename, inputs=inputs, options=opts, versions=job.versions
+    ) as build:
+        start = time.perf_counter()
+        write(build.path)
+        seconds = time.perf_counter() - start
+        say(f"{variant}: checking against Keras on {len(job.data.y_test)} test images")
+        parity, warnings = job.check(variant, build.path, fp32_atol)
+        build.extra["export"] = {
+            "parity": asdict(parity),
+            "params": int(job.model.count_params()),
+            "export_seconds": round(seconds, 3),
+            "warnings": warnings,
+        }
+        build.extra["data"] = _data_info(job.data)
+    record = {"bytes": path.stat().st_size, **build.extra}
+    job.reports.append(_report(variant, path, record, "exported"))
+    return str(build.sha256)
+
+
+def _data_info(data: Any) -> dict[str, Any]:
+    return {"sha256": data.sha256, "source": data.source, "subset": bool(data.subset)}
+
+
 def export(
     name: str,
     options: ExportOptions | None = None,
@@ -202,8 +233,9 @@ def export(
 ) -> ExportReport:
     """Export network `name` from `<root>/<name>/model.keras` to ONNX (and TensorRT engines).
 
-    Raises MissingArtifactError when the network is not trained, CorruptArtifactError for an
-    unreadable model.keras, ExportError when conversion or a parity check fails.
+    Raises MissingArtifactError when the network is not trained, StaleArtifactError when the
+    store does not trust model.keras, CorruptArtifactError for an unreadable one, ExportError
+    when conversion or a parity check fails, MissingDependencyError without ONNX Runtime.
     """
     from mnx import architectures
     from mnx.toolkit.data import load_mnist
@@ -212,151 +244,89 @@ def export(
     say = progress or (lambda _msg: None)
     network = architectures.get(name)
     net_dir = network_dir(name, root)
-    keras_path = net_dir / "model.keras"
-    if not keras_path.is_file():
-        raise MissingArtifactError(
-            f"'{name}' has no trained model at '{keras_path}'",
-            expected="model.keras written by `mnx train`",
-            fix=f"run `mnx train {name}` first",
-        )
+    require_exporters()
+    check_archive(net_dir / MODEL_FILE, name)
+    model = store.require_current(net_dir, MODEL_FILE, name)
     data = load_mnist()
-    src = _Source(name, keras_path, data, network)
-    versions = _versions()
-    reports: list[VariantReport] = []
-
-    def make(
-        variant: str, path: Path, source: Path, opts: dict[str, Any], build: Callable[[], None]
-    ) -> None:
-        if is_current(net_dir, path.name, source=source, options=opts):
-            say(f"{variant}: current, skipped")
-            reports.append(_report_from_record(variant, path, "current"))
-            return
-        say(f"{variant}: exporting")
-        start = time.perf_counter()
-        build()
-        seconds = time.perf_counter() - start
-        say(f"{variant}: checking against Keras on {len(data.y_test)} test images")
-        parity, warnings = src.check(variant, path, fp32_atol)
-        record_artifact(
-            net_dir,
-            path.name,
-            source=source,
-            options=opts,
-            versions=versions,
-            extra={
-                "export": {
-                    "parity": asdict(parity),
-                    "params": int(src.model.count_params()),
-                    "export_seconds": round(seconds, 3),
-                    "warnings": warnings,
-                }
-            },
-        )
-        reports.append(_report_from_record(variant, path, "exported"))
-
-    from mnx.toolkit.export import onnx as onnx_mod
-    from mnx.toolkit.export import precision
-
-    fp32 = net_dir / FP32_FILE
-    base = {"data_sha256": data.sha256}
-    make(
-        "fp32",
-        fp32,
-        keras_path,
-        {**base, "opset": options.opset},
-        lambda: onnx_mod.onnx_from_keras(keras_path, fp32, options.opset, model=src.model),
-    )
-    if options.fp16:
-        fp16 = net_dir / FP16_FILE
-        make("fp16", fp16, fp32, base, lambda: precision.fp16_from_onnx(fp32, fp16))
-
-    calibration: str | None = None
-    if options.int8:
-        with tempfile.TemporaryDirectory(prefix="mnx-int8-") as tmp:
-            calibration = _export_int8(
-                options, src, net_dir, fp32, Path(tmp), base, make, say, versions
+    with tempfile.TemporaryDirectory(prefix="mnx-export-") as tmp:
+        snap = store.snapshot(net_dir / MODEL_FILE, Path(tmp))
+        if snap.sha256 != model.sha256:
+            raise StaleArtifactError(
+                f"'{net_dir / MODEL_FILE}' changed while the export started",
+                expected="no `mnx train` of the same network during an export",
+                fix=f"re-run `mnx export {name}` when training has finished",
             )
-
+        job = _Job(name, net_dir, data, network, snap, Path(tmp))
+        calibration = _onnx_variants(job, options, say, fp32_atol)
     engines, trt_note = _tensorrt(name, net_dir.parent, options, say)
     return ExportReport(
         name=name,
-        variants=tuple(reports),
+        variants=tuple(job.reports),
         calibration=calibration,
         engines=engines,
         trt_note=trt_note,
         data_source=f"{data.source}{' (subset)' if data.subset else ''}",
-        warnings=tuple(w for r in reports for w in r.warnings),
+        warnings=tuple(w for r in job.reports for w in r.warnings),
     )
 
 
-def _export_int8(
-    options: ExportOptions,
-    src: _Source,
-    net_dir: Path,
-    fp32: Path,
-    tmp: Path,
-    base: dict[str, Any],
-    make: Callable[..., None],
-    say: Progress,
-    versions: dict[str, str],
+def _onnx_variants(
+    job: _Job, options: ExportOptions, say: Progress, fp32_atol: float
 ) -> str | None:
-    """Both INT8 encodings from one calibration; returns "computed", "reused" or None (current)."""
-    import onnxruntime
+    """FP32 from the model snapshot, then FP16/INT8 from a snapshot of that FP32 file."""
+    from mnx.toolkit.export import int8, precision
+    from mnx.toolkit.export import onnx as onnx_mod
 
-    from mnx.toolkit.export import precision
-
-    method = options.calibration_method
-    key = CalibrationKey(
-        fp32_sha256=_sha(fp32),
-        method=method.value,
-        samples=options.calibration_samples,
-        seed=options.calibration_seed,
-        data_sha256=src.data.sha256,
-        onnxruntime=onnxruntime.__version__,
+    base = {"data_sha256": job.data.sha256}
+    fp32_sha = make_variant(
+        job,
+        "fp32",
+        FP32_FILE,
+        {MODEL_FILE: job.model_snap.sha256},
+        {**base, "opset": options.opset},
+        lambda out: onnx_mod.onnx_from_keras(
+            job.model_snap.path, out, options.opset, model=job.model
+        ),
+        say,
+        fp32_atol,
     )
-    int8_opts = {**base, **{k: v for k, v in asdict(key).items() if k != "fp32_sha256"}}
-    state: dict[str, Any] = {}
+    if not (options.fp16 or options.int8):
+        return None
+    (job.tmp / "fp32").mkdir()
+    fp32 = store.snapshot(job.net_dir / FP32_FILE, job.tmp / "fp32")
+    if fp32.sha256 != fp32_sha:
+        raise StaleArtifactError(
+            f"'{job.net_dir / FP32_FILE}' was replaced during this export",
+            expected="one `mnx export` of a network at a time",
+            fix=f"re-run `mnx export {job.name}` when the other export has finished",
+        )
+    if options.fp16:
+        make_variant(
+            job,
+            "fp16",
+            FP16_FILE,
+            {FP32_FILE: fp32.sha256},
+            base,
+            lambda out: precision.fp16_from_onnx(fp32.path, out),
+            say,
+        )
+    if options.int8:
+        return int8.export_int8(job, options, fp32, base, say)
+    return None
 
-    def prepared() -> Path:
-        if "prepared" not in state:
-            with _quiet():
-                state["prepared"] = precision.prepare_for_int8(fp32, tmp / "prepared.onnx")
-        return state["prepared"]
 
-    def ranges() -> Any:
-        if "ranges" not in state:
-            say(f"calibrating ({method.value}, {options.calibration_samples} training images)")
-            x_cal = src.preprocess(
-                select_samples(
-                    src.data.x_train, options.calibration_samples, options.calibration_seed
-                )
+def require_exporters() -> None:
+    """Every module export needs, before any work: a missing one is one message with the fix."""
+    import importlib.util
+
+    for module, pip in (("onnxruntime", "onnxruntime"), ("onnx", "onnx"), ("tf2onnx", "tf2onnx")):
+        if importlib.util.find_spec(module) is None:
+            raise MissingDependencyError(
+                f"{module} is not installed; `mnx export` converts and checks every ONNX file "
+                "with it",
+                expected=f"the '{pip}' Python package",
+                fix=f"pip install {pip} (or pip install mnx, which includes it)",
             )
-            with _quiet():
-                r, reused = calibrate(prepared(), x_cal, method, key, net_dir / CACHE_FILE)
-            state["calibration"] = "reused" if reused else "computed"
-            if not reused:
-                record_artifact(
-                    net_dir, CACHE_FILE, source=fp32, options=int8_opts, versions=versions
-                )
-            state["ranges"] = r
-        return state["ranges"]
-
-    for enc in Int8Encoding:
-        path = net_dir / enc.filename
-
-        def build(enc: Int8Encoding = enc, path: Path = path) -> None:
-            r = ranges()
-            with _quiet():
-                precision.int8_from_onnx(prepared(), path, r, method, enc)
-
-        make(enc.value, path, fp32, {**int8_opts, **enc.settings()}, build)
-    return state.get("calibration")
-
-
-def _sha(path: Path) -> str:
-    from mnx.toolkit.artifacts import sha256_file
-
-    return sha256_file(path)
 
 
 def _tensorrt(

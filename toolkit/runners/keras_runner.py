@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from mnx.errors import CorruptArtifactError, MissingArtifactError, MissingDependencyError
 from mnx.toolkit.options import KerasMode, parse_one
 from mnx.toolkit.runners.base import Runner
 
@@ -47,28 +46,10 @@ class KerasRunner(Runner):
         return self.path
 
     def _load(self) -> None:
-        if not self.path.is_file():
-            raise MissingArtifactError(
-                f"Keras model '{self.path}' does not exist",
-                expected="a model.keras written by `mnx train`",
-                fix="run `mnx train NAME` first",
-            )
-        try:
-            import keras
-        except ImportError as exc:
-            raise MissingDependencyError(
-                f"Keras cannot be imported ({exc})",
-                expected="Keras 3 with TensorFlow, as `pip install mnx` installs them",
-                fix="pip install 'tensorflow>=2.16,<2.22' 'keras>=3.3' (or reinstall mnx)",
-            ) from exc
-        try:
-            self.model = keras.saving.load_model(self.path, compile=False)
-        except Exception as exc:  # Keras raises ValueError/OSError/zipfile errors
-            raise CorruptArtifactError(
-                f"Keras cannot load '{self.path}' ({str(exc).splitlines()[0][:200]})",
-                expected="a .keras file written by `mnx train`",
-                fix="delete it and re-run `mnx train NAME`",
-            ) from exc
+        from mnx.toolkit.keras_model import import_keras, load_keras
+
+        keras = import_keras()  # a fix-it error when Keras cannot import, before the file is read
+        self.model = load_keras(self.path)
         if self.mode is KerasMode.PREDICT_ON_BATCH:
             self._call = self.model.predict_on_batch
         elif keras.backend.backend() == "tensorflow":

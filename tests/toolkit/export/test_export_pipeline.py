@@ -135,10 +135,14 @@ def test_calibration_cache_reused_only_for_same_settings(copy_trained: Path) -> 
     assert more.calibration == "computed" and calibration.compute_count == count + 2
 
 
-def test_retrained_model_is_reexported(copy_trained: Path) -> None:
+def test_retrained_model_is_reexported_and_hand_saved_one_refused(
+    copy_trained: Path, subset_data
+) -> None:  # type: ignore[no-untyped-def]
     import keras
 
+    from mnx.errors import StaleArtifactError
     from mnx.toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.train import TrainConfig, train
 
     root = copy_trained
     assert export("linear", ExportOptions(), root).variant("fp32").status == "exported"
@@ -146,7 +150,10 @@ def test_retrained_model_is_reexported(copy_trained: Path) -> None:
     path = root / "linear" / "model.keras"
     model = keras.saving.load_model(path, compile=False)
     model.layers[-1].set_weights([w * 1.01 for w in model.layers[-1].get_weights()])
-    model.save(path)  # what a re-train does: new weights under the same name
+    model.save(path)  # new weights under the same name, but not from `mnx train`
+    with pytest.raises(StaleArtifactError, match="run `mnx train linear`"):
+        export("linear", ExportOptions(), root)
+    train("linear", TrainConfig(epochs=1, seed=1), root, data=subset_data)
     assert export("linear", ExportOptions(), root).variant("fp32").status == "exported"
 
 

@@ -45,7 +45,7 @@ def test_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.keras"
     bad.write_bytes(b"junk")
     runner = KerasRunner(bad)
-    with pytest.raises(CorruptArtifactError, match="Keras cannot load"):
+    with pytest.raises(CorruptArtifactError, match="cannot be loaded as a Keras model"):
         runner.load()
     assert not runner.is_loaded  # a failed load leaves the runner unloaded
 
