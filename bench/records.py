@@ -36,6 +36,7 @@ class BenchRow:
     # accuracy on the test set, and against the Keras FP32 reference
     eval_images: int | None = None
     accuracy: float | None = None
+    reference_accuracy: float | None = None  # Keras FP32's on the same images (for Δ pp)
     agreement: float | None = None
     max_abs_diff: float | None = None
     # latency of one call (one batch), host clock

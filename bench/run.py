@@ -360,6 +360,7 @@ def _bench_variant(
                     providers=providers,
                     eval_images=acc.images,
                     accuracy=acc.accuracy,
+                    reference_accuracy=float((reference.argmax(axis=1) == y).mean()),
                     agreement=acc.agreement,
                     max_abs_diff=acc.max_abs_diff,
                     iterations=stats.count,

@@ -12,6 +12,10 @@ from mnx.errors import UsageError
 
 BACKENDS = "keras,ort,ort-cuda,trt"
 PRECISIONS = "fp32,fp16,int8"
+WIDE_HELP = (
+    "All columns: agreement, max |diff|, mean, CoV, params, MiB, GFLOP/s, cold start "
+    "(wider than a terminal; piped, nothing is cut)."
+)
 
 
 def _csv(value: str) -> list[str]:
@@ -47,10 +51,10 @@ def _warmup(value: str) -> tuple[int, float]:
         ) from None
 
 
-def _render(results: Any, saved: Any | None = None) -> None:
+def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     from mnx.bench.report import render_terminal
 
-    render_terminal(results)
+    render_terminal(results, wide=wide)
     if saved is not None:
         click.echo(
             f"Saved {saved.json} (+ .csv, .md, latest.json{', plots' if saved.plots else ''})"
@@ -115,6 +119,7 @@ def _render(results: Any, saved: Any | None = None) -> None:
     help="Timed Keras call: predict_on_batch, or function (compiled tf.function).",
 )
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
 def bench_cmd(
     obj: object,
@@ -130,6 +135,7 @@ def bench_cmd(
     limit: int | None,
     keras_mode: str,
     no_save: bool,
+    wide: bool,
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
@@ -185,17 +191,19 @@ def bench_cmd(
         progress=sys.stderr.isatty(),
         keras_mode=keras_mode,
     )
-    _render(results, None if no_save else save(results, root))
+    _render(results, None if no_save else save(results, root), wide)
 
 
 @click.command("report")
 @click.argument("results_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--no-plots", is_flag=True, help="Redraw the table only.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
-def report_cmd(obj: object, results_file: str | None, no_plots: bool) -> None:
+def report_cmd(obj: object, results_file: str | None, no_plots: bool, wide: bool) -> None:
     """Redraw the table and plots of a saved results file (default: the latest).
 
-    Plots are written next to the file: <stem>.latency.png and <stem>.accuracy.png.
+    Plots are written next to the file: <stem>.latency.png and <stem>.pareto.png
+    (accuracy vs latency, one panel per batch size, Pareto front drawn).
 
     \b
     Examples:
@@ -208,7 +216,7 @@ def report_cmd(obj: object, results_file: str | None, no_plots: bool) -> None:
 
     path = Path(results_file) if results_file else latest_path(obj.artifacts)  # type: ignore[attr-defined]
     results = BenchResults.load(path)
-    render_terminal(results)
+    render_terminal(results, wide=wide)
     if not no_plots:
         plots = draw_plots(results, path.with_suffix(""))
         for p in plots:
