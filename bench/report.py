@@ -84,7 +84,9 @@ def _grid(title: str | None, headers: list[tuple[str, bool]]) -> Any:
 
 
 def _rich_table(rows: list[BenchRow], cols: list[table.Column], base: Baselines) -> Any:
-    names = sorted({r.network for r in rows if not r.skipped})
+    names = sorted(
+        {r.network + (" (partial)" if r.partial_training else "") for r in rows if not r.skipped}
+    )
     grid = _grid(", ".join(names), [(c.header, c.numeric) for c in cols])
     groups = table.batch_groups(rows)
     for gi, group in enumerate(groups):
@@ -196,6 +198,11 @@ def footer_lines(
         lines.append("GPU rows also report H2D / compute / D2H means apart (JSON/CSV).")
     notes = sorted({r.note for r in results.rows if r.note and not r.note.startswith("Keras ")})
     lines += [f"Note: {n}" for n in notes]
+    partial = {r.network: r.partial_training for r in measured if r.partial_training}
+    lines += [
+        f"Partial training: {net} ({what}); its accuracy is not its recipe's (`mnx train {net}`)."
+        for net, what in partial.items()
+    ]
     lines += [line for line in (unstable_line(measured), skipped_line(results.rows)) if line]
     for r in measured:
         for w in r.warnings:

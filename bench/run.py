@@ -241,6 +241,14 @@ class _NetInfo:
         self._flops: int | None | bool = False
 
     @property
+    def partial(self) -> str | None:
+        from mnx.toolkit.artifacts import read_json
+
+        path = self.net_dir / "train.json"
+        value = read_json(path).get("partial") if path.is_file() else None
+        return value if isinstance(value, str) else None
+
+    @property
     def params(self) -> int | None:
         from mnx.toolkit.artifacts import read_json
 
@@ -355,6 +363,7 @@ def _bench_variant(
                     precision=v.precision,
                     batch_size=b,
                     note=v.note,
+                    partial_training=info.partial,
                     model_file=v.model_file.name if v.model_file else None,
                     timed_scope=runner.timed_scope,
                     providers=providers,

@@ -113,6 +113,9 @@ class TrainResult:
     data_subset: bool
     history: dict[str, list[float]] = field(default_factory=dict)
     plots: tuple[Path, ...] = ()
+    #: "1 of 20 epochs, 2,000 training images" when the run trained less than its recipe
+    #: (--epochs below it, or --limit); None for a full run. `mnx list` and bench read it.
+    partial: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -420,6 +423,7 @@ def _write_artifacts(
         data_subset=data.subset,
         history=history,
         plots=plot_paths,
+        partial=partial_note(options["epochs"], net.recipe.epochs, options["limit"], prepared),
     )
     record = {
         **result.to_dict(),
@@ -431,6 +435,14 @@ def _write_artifacts(
     }
     write_json_atomic(train_path, record)  # last: its presence means the run completed
     return result
+
+
+def partial_note(epochs: int, recipe_epochs: int, limit: int | None, prepared: Any) -> str | None:
+    """What a run trained short of its recipe, or None for a full run."""
+    parts = [f"{epochs} of {recipe_epochs} epochs"] if epochs < recipe_epochs else []
+    if limit is not None:
+        parts.append(f"{len(prepared.x_train):,} training images")
+    return ", ".join(parts) or None
 
 
 # --- reading back -----------------------------------------------------------------------------

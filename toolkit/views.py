@@ -274,7 +274,7 @@ def write_views(
                     cm,
                     views / "confusion.png",
                     title=f"{name}: confusion on {cm.sum():,} test images "
-                    f"(accuracy {accuracy:.4f})",
+                    f"(accuracy {100 * accuracy:.2f}%)",
                 )
             )
             files.append(views / "confusion.json")

@@ -190,3 +190,15 @@ def test_pareto_front_and_plot_for_several_networks(tmp_path: Path) -> None:
 
     img = imread(paths[1])
     assert img.shape[1] > 2 * img.shape[0]  # three panels side by side
+
+
+def test_partial_training_is_marked_in_title_and_footer() -> None:
+    import dataclasses
+
+    rows = [
+        dataclasses.replace(r, partial_training="1 of 20 epochs, 2,000 training images")
+        for r in _many().rows
+    ]
+    text = _render(results_of(rows), 100)
+    assert "linear (partial)" in text
+    assert "Partial training: linear (1 of 20 epochs, 2,000 training images)" in text
