@@ -221,7 +221,8 @@ def footer_lines(
     p = results.provenance
     lines.append(
         f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
-        f"{f' + {p.gpu}' if p.gpu else ''}, threads {p.threads or 'default'}, "
+        f"{f' + {p.gpu}' if p.gpu else ''}, "
+        f"ORT threads {p.threads or 'default (1 per core, no spinning)'}, "
         f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
         f"commit {(p.git_commit or '-')[:12]}."
     )
@@ -248,8 +249,9 @@ def unstable_line(rows: Sequence[BenchRow]) -> str | None:
 #: What helps, from studies/ort_threads.py: other processes competing for the cores, not the
 #: measuring time, make the spread; a longer --duration does not shrink it.
 STABILITY_ADVICE = (
-    "Another process is competing for the CPU (see `top`): rerun when the machine is idle; "
-    "p50 and images/s (from p50) are robust to it, mean and p99 are not."
+    "Spread like this comes from other processes using the CPU (see `top`), or for calls of a "
+    "few µs from interrupts: rerun on an idle machine (--duration does not help); p50 and "
+    "images/s (from p50) are robust to it, mean and p99 are not."
 )
 
 

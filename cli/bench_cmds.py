@@ -57,7 +57,7 @@ def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     render_terminal(results, wide=wide)
     if saved is not None:
         click.echo(
-            f"Saved {saved.json} (+ .csv, .md, latest.json{', plots' if saved.plots else ''})"
+            f"Saved {saved.json} (+ .csv, .md, latest.json/.csv{', plots' if saved.plots else ''})"
         )
 
 
@@ -104,7 +104,7 @@ def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     "--threads",
     type=int,
     default=None,
-    help="ONNX Runtime intra-op threads [default: the runtime's].",
+    help="ONNX Runtime intra-op threads [default: one per usable core, no spinning].",
 )
 @click.option(
     "--limit",

@@ -130,7 +130,7 @@ def test_skipped_and_unstable_fold_into_one_line_each() -> None:
     lines = [line for line in text.replace("\n ", " ").split("\n")]
     unstable = [line for line in lines if line.startswith("Unstable timing")]
     assert len(unstable) == 1 and "2 of 24 rows" in unstable[0] and "41%" in unstable[0]
-    assert "--duration" not in text  # the advice that did not work is gone
+    assert "try a longer" not in text  # the advice that did not work is gone
     skipped = [line for line in text.split("\n") if line.startswith("Skipped")]
     assert len(skipped) == 1 and "trt fp16" in skipped[0] and "TensorRT not installed" in text
 
