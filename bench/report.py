@@ -198,6 +198,9 @@ def footer_lines(
         lines.append("GPU rows also report H2D / compute / D2H means apart (JSON/CSV).")
     notes = sorted({r.note for r in results.rows if r.note and not r.note.startswith("Keras ")})
     lines += [f"Note: {n}" for n in notes]
+    unlabelled = sorted({r.network for r in measured if r.accuracy is None})
+    if unlabelled:
+        lines.append(f"No labelled data: {', '.join(unlabelled)} (no accuracy, no Δ pp).")
     partial = {r.network: r.partial_training for r in measured if r.partial_training}
     lines += [
         f"Partial training: {net} ({what}); its accuracy is not its recipe's (`mnx train {net}`)."

@@ -202,3 +202,26 @@ def test_partial_training_is_marked_in_title_and_footer() -> None:
     text = _render(results_of(rows), 100)
     assert "linear (partial)" in text
     assert "Partial training: linear (1 of 20 epochs, 2,000 training images)" in text
+
+
+def test_report_wide_from_the_cli_and_unlabelled_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import dataclasses
+
+    from mnx.cli import main
+
+    rows = [
+        dataclasses.replace(r, accuracy=None, reference_accuracy=None) if r.network == LONG else r
+        for r in _many().rows
+    ]
+    path = tmp_path / "r.json"
+    path.write_text(results_of(rows).to_json())
+    assert main(["report", str(path), "--wide", "--no-plots"]) == 0
+    out = capsys.readouterr().out
+    assert "max |diff|" in out and "cold ms" in out and "…" not in out
+    assert f"No labelled data: {LONG}" in out
+    from mnx.bench.plots import draw_plots
+
+    only_unlabelled = results_of([r for r in rows if r.network == LONG])
+    assert [p.name for p in draw_plots(only_unlabelled, tmp_path / "u")] == ["u.latency.png"]
