@@ -13,6 +13,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mnx.bench.records import BenchResults, BenchRow
 from mnx.bench.table import sort_key
 
@@ -40,13 +42,14 @@ def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]
 
 
 def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
-    """Readable ticks covering [lo, hi]: 1-2-5 per decade, every 1..9 when that gives fewer
-    than three, powers of ten (every other one, ...) when it gives more than `most`."""
+    """Readable ticks covering [lo, hi]: 1-2-5 per decade; on a short range 1-1.5-2-3-4-5-7 (then
+    three round values spread evenly in log space); on a long one powers of ten (every other
+    one, ...) so that at most `most` remain."""
 
-    def ticks(mantissas: tuple[int, ...], step: int = 1) -> list[float]:
+    def ticks(mantissas: tuple[float, ...], step: int = 1) -> list[float]:
         first, last = math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1
         return [
-            m * 10.0**k
+            float(f"{m * 10.0**k:.6g}")
             for k in range(first, last + 1)
             if k % step == 0
             for m in mantissas
@@ -55,7 +58,10 @@ def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
 
     out = ticks((1, 2, 5))
     if len(out) < 3:
-        return ticks(tuple(range(1, 10)))
+        out = ticks((1, 1.5, 2, 3, 4, 5, 7))
+    if len(out) < 3:  # less than a factor of ~1.5: three evenly spread, two significant figures
+        logs = np.linspace(math.log10(lo), math.log10(hi), 5)[1:4]
+        return [float(f"{10.0**v:.2g}") for v in logs]
     step = 1
     while len(out) > most:
         out = ticks((1,), step)
@@ -161,12 +167,13 @@ def _latency_plot(rows: list[BenchRow], path: Path) -> Path:
     series: dict[tuple[str, str], list[BenchRow]] = {}
     for r in sorted(rows, key=sort_key):
         series.setdefault((r.network, _variant(r)), []).append(r)
-    for (network, variant), rs in series.items():
+    one_network = len(colours) == 1  # then colour tells the variants apart too
+    for i, ((network, variant), rs) in enumerate(series.items()):
         ax.plot(
             [float(r.batch_size or 0) for r in rs],
             [float(r.p50_ms or 0) for r in rs],
             marker=markers[variant],
-            color=colours[network],
+            color=f"C{i % 10}" if one_network else colours[network],
             label=f"{network} {variant}",
         )
     ax.set_xscale("log", base=2)
