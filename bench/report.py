@@ -290,32 +290,28 @@ def _eval_images(results: BenchResults) -> str:
 def to_markdown(results: BenchResults) -> str:
     """GitHub/CommonMark Markdown: the default table, the answer, all columns, the footer."""
     rows = list(results.rows)
-    base = Baselines(rows)
     names = ", ".join(sorted({r.network for r in results.measured()}))
     out = [f"# mnx bench results: {names or 'nothing measured'}", ""]
     if results.measured():
-        out += _md_table(
-            [c.header for c in table.columns(rows)],
-            [
-                [c.cell(r, base) for c in table.columns(rows)]
-                for g in table.batch_groups(rows)
-                for r in g
-            ],
-        )
+        out += _md_rows(rows, table.columns(rows))
         best = table.fastest(rows)
         if len({r.network for r in results.measured()}) > 1:
             out += ["## Fastest variant per network and batch size", ""]
-            out += _md_table(list(table.SUMMARY_HEADERS), [table.summary_cells(b) for b in best])
+            out += _md_table(
+                [(h, h in table.SUMMARY_NUMERIC) for h in table.SUMMARY_HEADERS],
+                [table.summary_cells(b) for b in best],
+            )
         else:
             out += [f"- {table.answer_line(b)}" for b in best] + [""]
-        wide = table.columns(rows, wide=True)
-        out += ["## All columns", ""]
-        out += _md_table(
-            [c.header for c in wide],
-            [[c.cell(r, base) for c in wide] for g in table.batch_groups(rows) for r in g],
-        )
+        out += ["## All columns", ""] + _md_rows(rows, table.columns(rows, wide=True))
     out += [f"- {_md_escape(line)}" for line in footer_lines(results, wide=True)]
     return "\n".join(out) + "\n"
+
+
+def _md_rows(rows: list[BenchRow], cols: list[table.Column]) -> list[str]:
+    base = Baselines(rows)
+    body = [[c.cell(r, base) for c in cols] for g in table.batch_groups(rows) for r in g]
+    return _md_table([(c.header, c.numeric) for c in cols], body)
 
 
 def _md_escape(text: str) -> str:
@@ -323,11 +319,14 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _md_table(headers: list[str], body: list[list[str]]) -> list[str]:
+def _md_table(headers: list[tuple[str, bool]], body: list[list[str]]) -> list[str]:
+    """A GFM table; numeric columns (the bool) right-aligned."""
+
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(_md_escape(c) for c in cells) + " |"
 
-    return [line(headers), "|" + "|".join("---" for _ in headers) + "|", *map(line, body), ""]
+    rule = "|" + "|".join("---:" if numeric else "---" for _, numeric in headers) + "|"
+    return [line([h for h, _ in headers]), rule, *map(line, body), ""]
 
 
 def to_csv(results: BenchResults) -> str:
