@@ -202,10 +202,12 @@ def footer_lines(
     if unlabelled:
         lines.append(f"No labelled data: {', '.join(unlabelled)} (no accuracy, no Δ pp).")
     partial = {r.network: r.partial_training for r in measured if r.partial_training}
-    lines += [
-        f"Partial training: {net} ({what}); its accuracy is not its recipe's (`mnx train {net}`)."
-        for net, what in partial.items()
-    ]
+    if partial:
+        lines.append(
+            "Partial training, accuracy below the recipe's (`mnx train NAME` for the full run): "
+            + "; ".join(f"{net} ({what})" for net, what in partial.items())
+            + "."
+        )
     lines += [line for line in (unstable_line(measured), skipped_line(results.rows)) if line]
     for r in measured:
         for w in r.warnings:
