@@ -227,7 +227,7 @@ def footer_lines(
     lines.append(
         f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
         f"{f' + {p.gpu}' if p.gpu else ''}, "
-        f"ORT threads {p.threads or 'default (1 per core, no spinning)'}, "
+        f"ORT threads {p.threads or 'default (1 per core, spin in calls only)'}, "
         f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
         f"commit {(p.git_commit or '-')[:12]}."
     )

@@ -104,7 +104,7 @@ def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     "--threads",
     type=int,
     default=None,
-    help="ONNX Runtime intra-op threads [default: one per usable core, no spinning].",
+    help="ONNX Runtime intra-op threads [default: one per usable core, spinning only inside a call].",
 )
 @click.option(
     "--limit",

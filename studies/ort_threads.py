@@ -8,7 +8,7 @@ FP32 `linear` and `cnn1` (freshly converted, untrained: timing does not depend o
 
 1. CoV (std / mean of per-call latency) and p50 at batch 1 and 256 for mnx's default session
    (`make_session(path)`), for ONNX Runtime's own default threading, and for 1..cores threads
-   with spinning on and off;
+   with workers that spin always, only inside a run, or never;
 2. images/s (from p50) at batch 256: mnx's default against the best thread count.
 
 Goal (issue 13): default CoV <= 5% at batch 1 and 256, default within 10% of the best at 256.
@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from mnx.toolkit.runners.ort import DEFAULT_SPINNING, Spinning
+
 NETWORKS = ("linear", "cnn1")
 BATCHES = (1, 256)
 COV_GOAL = 0.05
@@ -40,7 +42,7 @@ ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16",
 class Config:
     label: str
     threads: int | None  # None = mnx's default; 0 = ONNX Runtime's own
-    spinning: bool = False
+    spinning: Spinning = DEFAULT_SPINNING
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class Point:
 def configs(cores: int) -> list[Config]:
     out = [Config("mnx default", None), Config("ORT default (spinning)", 0)]
     for n in range(1, cores + 1):
-        out += [Config(f"{n} thread(s), no spin", n), Config(f"{n} thread(s), spin", n, True)]
+        out += [Config(f"{n} thread(s), spin {s.value}", n, s) for s in Spinning]
     return out
 
 
