@@ -42,12 +42,16 @@ class BenchRow:
     batch_size: int | None  # None on a skipped row that stands for every requested batch size
     skipped_reason: str | None = None
     note: str | None = None
+    #: the network's training fell short of its recipe (train.json's `partial`, e.g. "1 of 20
+    #: epochs, 2,000 training images"): its accuracy is not the recipe's
+    partial_training: str | None = None
     model_file: str | None = None
     timed_scope: str | None = None
     providers: tuple[str, ...] = ()
     # accuracy on the test set, and against the Keras FP32 reference
     eval_images: int | None = None
     accuracy: float | None = None
+    reference_accuracy: float | None = None  # Keras FP32's on the same images (for Δ pp)
     agreement: float | None = None
     max_abs_diff: float | None = None
     # latency of one call (one batch), host clock

@@ -1,7 +1,9 @@
-"""Render results: a rich table per network, and JSON + CSV + Markdown files.
+"""Render results: the comparison table (bench/table.py decides its content) on a console or
+in Markdown, and the JSON + CSV + Markdown files.
 
-Files go to `<root>/bench/<UTC timestamp>.{json,csv,md}` plus a `latest.json` copy; plots
-(bench/plots.py) sit beside them as `<stem>.latency.png` and `<stem>.accuracy.png`.
+Files go to `<root>/bench/<UTC timestamp>.{json,csv,md}` plus `latest.json` and `latest.csv`
+copies; plots (bench/plots.py) sit beside them as `<stem>.latency.png` and `<stem>.pareto.png`.
+Rows load in one pandas call: `pd.read_csv("artifacts/bench/latest.csv")`.
 """
 
 from __future__ import annotations
@@ -9,112 +11,277 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mnx.bench import table
 from mnx.bench.records import BenchResults, BenchRow
 from mnx.bench.stats import COV_WARN
+from mnx.bench.table import Baselines
 
 LATEST = "latest.json"
+LATEST_CSV = "latest.csv"
+#: Width of a table written into a pipe or file when $COLUMNS is unset (fits 100, as asked).
+PIPE_WIDTH = 100
 
 
-def _f(v: float | None, fmt: str) -> str:
-    return "-" if v is None else format(v, fmt)
+def make_console() -> Any:
+    """A rich console: a terminal's own width; into a file or pipe $COLUMNS wide, else 100."""
+    import os
+
+    from rich.console import Console
+
+    console = Console()
+    if console.is_terminal or os.environ.get("COLUMNS", "").isdigit():
+        return console  # rich reads $COLUMNS itself
+    return Console(width=PIPE_WIDTH)
 
 
-def _pct(v: float | None, digits: int = 2) -> str:
-    return "-" if v is None else f"{v * 100:.{digits}f}%"
+def render_terminal(results: BenchResults, console: Any = None, wide: bool = False) -> None:
+    """The comparison table (default columns fitted to the console, or all with `wide`), the
+    fastest variant per batch size under it (a summary table when there are several networks),
+    then the footer. No number is ever cut: a column is hidden instead, and says so."""
+    from rich.text import Text
+
+    console = console or make_console()
+    rows = list(results.rows)
+    base = Baselines(rows)
+    hidden: list[str] = []
+    if results.measured():
+        cols = table.columns(rows, wide)
+        grid, hidden = _fit(console, rows, cols, base, wide)
+        _print_uncut(console, grid)
+        best = table.fastest(rows)
+        if len({r.network for r in results.measured()}) > 1:
+            _print_uncut(console, _summary_grid(console, best))
+        else:
+            for b in best:
+                console.print(Text(table.answer_line(b)), highlight=False)
+    for line in footer_lines(results, wide=wide, hidden=hidden):
+        # markup=False: reasons hold install hints such as 'mnx[tensorrt]'
+        console.print(line, markup=False, highlight=False)
 
 
-def _mb(v: int | None) -> str:
-    return "-" if v is None else f"{v / 1e6:.3f}"
+def _grid(title: str | None, headers: list[tuple[str, bool]]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    grid = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        header_style="bold",
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for header, numeric in headers:
+        grid.add_column(header, justify="right" if numeric else "left", no_wrap=True)
+    return grid
 
 
-def _int(v: int | None) -> str:
-    return "-" if v is None else f"{v:,}"
+def _rich_table(rows: list[BenchRow], cols: list[table.Column], base: Baselines) -> Any:
+    names = sorted(
+        {r.network + (" (partial)" if r.partial_training else "") for r in rows if not r.skipped}
+    )
+    grid = _grid(", ".join(names), [(c.header, c.numeric) for c in cols])
+    groups = table.batch_groups(rows)
+    for gi, group in enumerate(groups):
+        for i, r in enumerate(group):
+            grid.add_row(
+                *(c.cell(r, base) for c in cols),
+                style="yellow" if r.warnings or table.unstable(r) else None,
+                end_section=i == len(group) - 1 and gi < len(groups) - 1,
+            )
+    return grid
 
 
-# (header, cell) for the comparison table: the columns a reader compares across variants.
-COLUMNS: list[tuple[str, Callable[[BenchRow], str]]] = [
-    ("backend", lambda r: r.backend),
-    ("prec", lambda r: r.precision),
-    ("batch", lambda r: "-" if r.batch_size is None else str(r.batch_size)),
-    ("accuracy", lambda r: _pct(r.accuracy)),
-    ("agree", lambda r: _pct(r.agreement)),
-    ("max|diff|", lambda r: _f(r.max_abs_diff, ".1e")),
-    ("p50 ms", lambda r: _f(r.p50_ms, ".4f")),
-    ("p99 ms", lambda r: _f(r.p99_ms, ".4f")),
-    ("CoV", lambda r: _pct(r.cov, 1)),
-    ("images/s", lambda r: _f(r.images_per_s, ",.0f")),
-    ("params", lambda r: _int(r.params)),
-    ("MB", lambda r: _mb(r.model_bytes)),
-    ("GFLOP/s", lambda r: _f(r.gflop_per_s, ".2f")),
-    ("cold ms", lambda r: _f(r.cold_start_ms, ".1f")),
-]
+def _fit(
+    console: Any, rows: list[BenchRow], cols: list[table.Column], base: Baselines, wide: bool
+) -> tuple[Any, list[str]]:
+    """The table at its natural width; droppable columns leave, rank 1 first, until it fits
+    (never with --wide)."""
+
+    cols = list(cols)
+    hidden: list[str] = []
+    while True:
+        grid = _rich_table(rows, cols, base)
+        width = _natural_width(console, grid)
+        droppable = [c for c in cols if c.drop]
+        if wide or width <= console.width or not droppable:
+            return grid, hidden
+        gone = min(droppable, key=lambda c: c.drop)
+        cols.remove(gone)
+        hidden.append(gone.header)
 
 
-def by_network(results: BenchResults) -> dict[str, list[BenchRow]]:
-    out: dict[str, list[BenchRow]] = {}
-    for r in results.rows:
-        out.setdefault(r.network, []).append(r)
-    return out
+def _natural_width(console: Any, renderable: Any) -> int:
+    """The width `renderable` takes when nothing limits it."""
+    from rich.measure import Measurement
+
+    options = console.options.update_width(100_000)
+    return Measurement.get(console, options, renderable).maximum
 
 
-def footer_lines(results: BenchResults) -> list[str]:
-    """What each latency includes, the notes and warnings, and where it ran."""
-    lines = ["Latency = one infer call on one batch, warm-up excluded; what a call includes:"]
+def _print_uncut(console: Any, renderable: Any) -> None:
+    """Print at the renderable's natural width even past the console's: rich would otherwise
+    squeeze columns and cut numbers to '9…' (a wide table wraps in a terminal; piped, it is whole)."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    width = _natural_width(console, renderable)
+    if width <= console.width:
+        console.print(renderable)
+        return
+    wider = Console(
+        file=io.StringIO(),
+        width=width,
+        force_terminal=console.is_terminal,
+        color_system=console.color_system,
+    )
+    wider.print(renderable)
+    text = wider.file.getvalue()  # type: ignore[attr-defined]
+    console.print(Text.from_ansi(text.rstrip("\n")), crop=False, soft_wrap=True)
+
+
+def _summary_grid(console: Any, best: list[table.Best]) -> Any:
+    """The many-network summary, hiding its least needed columns on a too-narrow console."""
+    headers = list(table.SUMMARY_HEADERS)
+    cells = [table.summary_cells(b) for b in best]
+    for drop in (None, *table.SUMMARY_DROP):
+        if drop is not None:
+            i = headers.index(drop)
+            headers.pop(i)
+            for c in cells:
+                c.pop(i)
+        grid = _grid(
+            "Fastest variant per network and batch size",
+            [(h, h in table.SUMMARY_NUMERIC) for h in headers],
+        )
+        for i, (b, c) in enumerate(zip(best, cells, strict=True)):
+            last = i + 1 < len(best) and best[i + 1].row.batch_size != b.row.batch_size
+            grid.add_row(*c, end_section=last)
+        if _natural_width(console, grid) <= console.width:
+            break
+    return grid
+
+
+def footer_lines(
+    results: BenchResults, wide: bool = False, hidden: Sequence[str] = ()
+) -> list[str]:
+    """What the figures mean, what each call includes, notes, one line each for unstable and
+    skipped rows, and where it ran."""
+    measured = results.measured()
+    lines = []
+    if measured:
+        lines.append(
+            "p50/p99 = latency of one call on one batch, warm-up excluded; images/s = batch / "
+            "p50 (one call in flight); speed-up = FP32 p50 / p50 on the same backend and batch; "
+            f"Δ pp = accuracy - Keras FP32's, on {_eval_images(results)} test images."
+        )
+        if wide:
+            lines.append(
+                "mean ms and images/s (mean) = mean latency and calls per second of timed work; "
+                "GFLOP/s from images/s (p50); cold = load + first batch-1 call (import excluded)."
+            )
     scopes: dict[str, str] = {}
-    for r in results.measured():
+    for r in measured:
         if r.timed_scope:
             scopes.setdefault(r.backend, r.timed_scope)
-    lines += [f"  {b}: {s}" for b, s in scopes.items()]
+    lines += [f"Timed call, {b}: {s}" for b, s in scopes.items()]
     if any(r.compute_ms is not None for r in results.rows):
-        lines.append(
-            "  GPU rows also report CUDA-event H2D / compute / D2H means apart (JSON/CSV)."
-        )
-    lines.append(
-        "Accuracy/agreement/max|diff| over "
-        f"{_eval_images(results)} test images vs Keras FP32; images/s = batch x calls/s "
-        "(one call in flight); GFLOP/s = FLOPs per image x images/s; cold = load + first "
-        "batch-1 inference (library import excluded)."
-    )
+        lines.append("GPU rows also report H2D / compute / D2H means apart (JSON/CSV).")
     notes = sorted({r.note for r in results.rows if r.note and not r.note.startswith("Keras ")})
     lines += [f"Note: {n}" for n in notes]
-    skipped: dict[tuple[str, str, str], list[str]] = {}
-    unstable: list[str] = []
-    for r in results.rows:
-        if r.skipped_reason:
-            where = "" if r.batch_size is None else f" batch {r.batch_size}"
-            skipped.setdefault((r.network, r.backend, r.skipped_reason), []).append(
-                r.precision + where
-            )
-        for w in r.warnings:
-            if w.startswith("unstable timing"):
-                unstable.append(
-                    f"{r.network} {r.backend} {r.precision} b{r.batch_size} ({_pct(r.cov, 1)})"
-                )
-            else:
-                lines.append(
-                    f"Warning {r.network} {r.backend} {r.precision} batch {r.batch_size}: {w}"
-                )
-    if unstable:
+    unlabelled = sorted({r.network for r in measured if r.accuracy is None})
+    if unlabelled:
+        lines.append(f"No labelled data: {', '.join(unlabelled)} (no accuracy, no Δ pp).")
+    partial = {r.network: r.partial_training for r in measured if r.partial_training}
+    if partial:
         lines.append(
-            f"Warning: unstable timing (CoV > {COV_WARN:.1%}; other load on the machine? "
-            f"try a longer --duration): {', '.join(unstable)}"
+            "Partial training, accuracy below the recipe's (`mnx train NAME` for the full run): "
+            + "; ".join(f"{net} ({what})" for net, what in partial.items())
+            + "."
         )
-    for (net, backend, reason), precs in skipped.items():
-        lines.append(f"Skipped {net} {backend} {', '.join(precs)}: {reason}")
+    lines += [line for line in (unstable_line(measured), skipped_line(results.rows)) if line]
+    for r in measured:
+        for w in r.warnings:
+            if not w.startswith("unstable timing"):
+                lines.append(f"Warning {_who(r)} batch {r.batch_size}: {w}")
+    if hidden:
+        lines.append(
+            f"Hidden to fit {len(hidden)} column(s) narrower: {', '.join(hidden)} "
+            "(a wider terminal or COLUMNS=100 shows them)."
+        )
+    if not wide and measured:
+        lines.append(
+            "--wide adds agreement, max |diff|, mean, CoV, params, MiB, GFLOP/s, cold start; "
+            "every field is in the .json/.csv."
+        )
     p = results.provenance
     lines.append(
         f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
-        f"{f' + {p.gpu}' if p.gpu else ''}, threads {p.threads or 'default'}, "
+        f"{f' + {p.gpu}' if p.gpu else ''}, "
+        f"ORT threads {p.threads or 'default (1 per core, spin in calls only)'}, "
         f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
-        f"commit {p.git_commit or '-'}."
+        f"commit {(p.git_commit or '-')[:12]}."
     )
     return lines
+
+
+def _who(r: BenchRow) -> str:
+    return f"{r.network} {r.backend} {r.precision}"
+
+
+def unstable_line(rows: Sequence[BenchRow]) -> str | None:
+    """'Unstable timing: 3 of 12 rows have CoV > 2.5%, worst 41% (...)' and what helps."""
+    bad = sorted((r for r in rows if table.unstable(r)), key=lambda r: -(r.cov or 0))
+    if not bad:
+        return None
+    worst = ", ".join(f"{_who(r)} b{r.batch_size} {table.fmt_pct(r.cov, 0)}%" for r in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return (
+        f"Unstable timing: {len(bad)} of {len(rows)} rows have CoV > {COV_WARN:.1%}, worst: "
+        f"{worst}{more}. {STABILITY_ADVICE}"
+    )
+
+
+#: What helps, from studies/ort_threads.py: other processes competing for the cores, not the
+#: measuring time, make the spread; a longer --duration does not shrink it.
+STABILITY_ADVICE = (
+    "Spread like this comes from other processes using the CPU (see `top`), or for calls of a "
+    "few µs from interrupts: rerun on an idle machine (--duration does not help); p50 and "
+    "images/s (from p50) are robust to it, mean and p99 are not."
+)
+
+
+def skipped_line(rows: Sequence[BenchRow]) -> str | None:
+    """All skipped combinations on one line, grouped by reason."""
+    skipped = [r for r in rows if r.skipped]
+    if not skipped:
+        return None
+    several = len({r.network for r in rows}) > 1
+    groups: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for r in skipped:
+        what = r.precision if r.batch_size is None else f"{r.precision} batch {r.batch_size}"
+        nets = groups.setdefault((r.skipped_reason or "", r.backend), {})
+        nets.setdefault(r.network, [])
+        if what not in nets[r.network]:
+            nets[r.network].append(what)
+    parts = []
+    for (reason, backend), nets in groups.items():
+        by_what: dict[str, list[str]] = {}
+        for net, whats in nets.items():
+            by_what.setdefault(",".join(whats), []).append(net)
+        for what, names in by_what.items():
+            on = f" [{', '.join(names)}]" if several else ""
+            parts.append(f"{backend} {what}{on} ({reason})")
+    return "Skipped: " + "; ".join(parts)
 
 
 def _eval_images(results: BenchResults) -> str:
@@ -122,90 +289,55 @@ def _eval_images(results: BenchResults) -> str:
     return "/".join(f"{c:,}" for c in counts) or "the"
 
 
-def _table_rows(rows: list[BenchRow]) -> list[tuple[BenchRow, list[str]]]:
-    """Rows with their cells; skipped rows of one backend and reason fold into one line."""
-    out: list[tuple[BenchRow, list[str]]] = []
-    folded: dict[tuple[str, str], list[str]] = {}
-    for r in _sorted(rows):
-        cells = [cell(r) for _, cell in COLUMNS]
-        if r.skipped:
-            cells[3] = "skipped"
-            key = (r.backend, r.skipped_reason or "")
-            if key in folded and r.batch_size is None:
-                folded[key][1] += f",{r.precision}"
-                continue
-            if r.batch_size is None:
-                folded[key] = cells
-        out.append((r, cells))
-    return out
-
-
-def _sorted(rows: list[BenchRow]) -> list[BenchRow]:
-    order = {"keras": 0, "ort": 1, "ort-cuda": 2, "trt": 3}
-    prec = {"fp32": 0, "fp16": 1, "int8": 2}
-    return sorted(
-        rows,
-        key=lambda r: (
-            r.skipped,
-            order.get(r.backend, 9),
-            prec.get(r.precision, 9),
-            r.batch_size or 0,
-        ),
-    )
-
-
-def make_console() -> Any:
-    """A rich console; into a file or pipe 200 columns wide, so no column is cut to 80."""
-    from rich.console import Console
-
-    console = Console()
-    return console if console.is_terminal else Console(width=200)
-
-
-def render_terminal(results: BenchResults, console: Any = None) -> None:
-    """Print one table per network, then the footer."""
-    from rich.table import Table
-
-    console = console or make_console()
-    for name, rows in by_network(results).items():
-        table = Table(title=f"{name}", title_justify="left", header_style="bold")
-        for header, _ in COLUMNS:
-            table.add_column(
-                header, justify="left" if header in ("backend", "prec") else "right", no_wrap=True
-            )
-        for r, cells in _table_rows(rows):
-            if r.skipped:
-                table.add_row(*cells, style="dim")
-            else:
-                table.add_row(*cells, style="yellow" if r.warnings else None)
-        console.print(table)
-    for line in footer_lines(results):
-        # markup=False: reasons hold install hints such as 'mnx[tensorrt]'
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-
-
 def to_markdown(results: BenchResults) -> str:
-    out = ["# mnx bench results", ""]
-    for name, rows in by_network(results).items():
-        out += [
-            f"## {name}",
-            "",
-            "| " + " | ".join(h for h, _ in COLUMNS) + " |",
-            "|" + "|".join("---" for _ in COLUMNS) + "|",
-        ]
-        for _r, cells in _table_rows(rows):
-            out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        out.append("")
-    out += [f"- {line.strip()}" for line in footer_lines(results)]
+    """GitHub/CommonMark Markdown: the default table, the answer, all columns, the footer."""
+    rows = list(results.rows)
+    names = ", ".join(sorted({r.network for r in results.measured()}))
+    out = [f"# mnx bench results: {names or 'nothing measured'}", ""]
+    if results.measured():
+        out += _md_rows(rows, table.columns(rows))
+        best = table.fastest(rows)
+        if len({r.network for r in results.measured()}) > 1:
+            out += ["## Fastest variant per network and batch size", ""]
+            out += _md_table(
+                [(h, h in table.SUMMARY_NUMERIC) for h in table.SUMMARY_HEADERS],
+                [table.summary_cells(b) for b in best],
+            )
+        else:
+            out += [f"- {table.answer_line(b)}" for b in best] + [""]
+        out += ["## All columns", ""] + _md_rows(rows, table.columns(rows, wide=True))
+    out += [f"- {_md_escape(line)}" for line in footer_lines(results, wide=True)]
     return "\n".join(out) + "\n"
 
 
+def _md_rows(rows: list[BenchRow], cols: list[table.Column]) -> list[str]:
+    base = Baselines(rows)
+    body = [[c.cell(r, base) for c in cols] for g in table.batch_groups(rows) for r in g]
+    return _md_table([(c.header, c.numeric) for c in cols], body)
+
+
+def _md_escape(text: str) -> str:
+    """A `|` splits a GFM table cell even inside backticks; `\\|` is a literal bar."""
+    return text.replace("|", "\\|")
+
+
+def _md_table(headers: list[tuple[str, bool]], body: list[list[str]]) -> list[str]:
+    """A GFM table; numeric columns (the bool) right-aligned."""
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(_md_escape(c) for c in cells) + " |"
+
+    rule = "|" + "|".join("---:" if numeric else "---" for _, numeric in headers) + "|"
+    return [line([h for h, _ in headers]), rule, *map(line, body), ""]
+
+
 def to_csv(results: BenchResults) -> str:
-    """Every field of every row (one line per row), plus the results' created time."""
+    """Every field of every row (one line per row; lists joined by '; '), then the results'
+    `created_utc`, so files of several runs concatenate. Loads with `pd.read_csv(path)`."""
     fields = [f.name for f in dataclasses.fields(BenchRow)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(fields)
+    w.writerow([*fields, "created_utc"])
     for r in results.rows:
         d = r.to_dict()
         w.writerow(
@@ -213,6 +345,7 @@ def to_csv(results: BenchResults) -> str:
                 "; ".join(d[f]) if isinstance(d[f], list) else ("" if d[f] is None else d[f])
                 for f in fields
             ]
+            + [results.provenance.created_utc]
         )
     return buf.getvalue()
 
@@ -223,6 +356,7 @@ class SavedFiles:
     csv: Path
     markdown: Path
     latest: Path
+    latest_csv: Path
     plots: tuple[Path, ...]
 
 
@@ -231,7 +365,7 @@ def timestamp() -> str:
 
 
 def save(results: BenchResults, root: Path, plots: bool = True) -> SavedFiles:
-    """Write `<root>/bench/<UTC timestamp>.{json,csv,md}`, `latest.json` and the plots."""
+    """Write `<root>/bench/<UTC timestamp>.{json,csv,md}`, `latest.{json,csv}` and the plots."""
     from mnx.toolkit.artifacts import ensure_dir, write_text_atomic
 
     out_dir = ensure_dir(root / "bench")
@@ -246,12 +380,15 @@ def save(results: BenchResults, root: Path, plots: bool = True) -> SavedFiles:
         out_dir / f"{stem}.csv",
         out_dir / f"{stem}.md",
         out_dir / LATEST,
+        out_dir / LATEST_CSV,
         (),
     )
     write_text_atomic(paths.json, text)
-    write_text_atomic(paths.csv, to_csv(results))
+    rows_csv = to_csv(results)
+    write_text_atomic(paths.csv, rows_csv)
     write_text_atomic(paths.markdown, to_markdown(results))
     write_text_atomic(paths.latest, text)
+    write_text_atomic(paths.latest_csv, rows_csv)
     if plots:
         from mnx.bench.plots import draw_plots
 

@@ -136,7 +136,8 @@ class _Measurer:
                 return [_skipped(v, cold)]
             eval_batch = min(EVAL_BATCH, runner.max_batch or EVAL_BATCH)
             acc = score(predict_all(runner, x, eval_batch), y, ref)
-            common = _common_fields(v, runner, acc, cold, facts)
+            ref_acc = float((ref.argmax(axis=1) == y).mean())  # Keras FP32's, for the Δ pp column
+            common = _common_fields(v, runner, acc, cold, facts, ref_acc)
             rows = []
             for b in self.config.batch_sizes:
                 self.progress(
@@ -232,7 +233,12 @@ def _refused(v: Variant, why: str) -> Skip:
 
 
 def _common_fields(
-    v: Variant, runner: Any, acc: AccuracyResult, cold: _ColdStart, facts: _NetFacts
+    v: Variant,
+    runner: Any,
+    acc: AccuracyResult,
+    cold: _ColdStart,
+    facts: _NetFacts,
+    reference_accuracy: float,
 ) -> dict[str, Any]:
     """The BenchRow fields every batch size of one variant shares."""
     model_bytes = v.model_file.stat().st_size if v.model_file and v.model_file.is_file() else None
@@ -241,11 +247,13 @@ def _common_fields(
         "backend": v.backend,
         "precision": v.precision,
         "note": v.note,
+        "partial_training": facts.partial,
         "model_file": v.model_file.name if v.model_file else None,
         "timed_scope": runner.timed_scope,
         "providers": tuple(runner.providers()),
         "eval_images": acc.images,
         "accuracy": acc.accuracy,
+        "reference_accuracy": reference_accuracy,
         "agreement": acc.agreement,
         "max_abs_diff": acc.max_abs_diff,
         "params": facts.params,
@@ -288,6 +296,14 @@ class _NetFacts:
     def __init__(self, target: Target) -> None:
         self.target = target
         self._flops: int | None | bool = False
+
+    @property
+    def partial(self) -> str | None:
+        from mnx.toolkit.artifacts import read_json
+
+        path = self.target.net_dir / "train.json"
+        value = read_json(path).get("partial") if path.is_file() else None
+        return value if isinstance(value, str) else None
 
     @property
     def params(self) -> int | None:

@@ -107,7 +107,7 @@ def timing_warnings(
     if stats.cov > COV_WARN:
         out.append(
             f"unstable timing: CoV {stats.cov:.1%} > {COV_WARN:.1%} "
-            "(other load on the machine? try a longer --duration)"
+            "(other processes using the CPU? rerun on an idle machine)"
         )
     if requested_providers and providers is not None:
         wanted_gpu = [p for p in requested_providers if p != "CPUExecutionProvider"]

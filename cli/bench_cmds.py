@@ -15,6 +15,10 @@ from mnx.toolkit.options import DEFAULT_BACKENDS, Backend, Precision, split_csv
 BACKENDS = ",".join(DEFAULT_BACKENDS)
 ALL_BACKENDS = ", ".join(Backend)
 PRECISIONS = ",".join(Precision)
+WIDE_HELP = (
+    "All columns: agreement, max |diff|, mean, CoV, params, MiB, GFLOP/s, cold start "
+    "(wider than a terminal; piped, nothing is cut)."
+)
 
 
 def _batch_sizes(value: str) -> list[int]:
@@ -90,13 +94,13 @@ def _bench_with_progress(config: Any, root: Path, data: Any = None) -> Any:
         return run_bench(config, root, data=data, progress=bar)
 
 
-def _render(results: Any, saved: Any | None = None) -> None:
+def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     from mnx.bench.report import render_terminal
 
-    render_terminal(results)
+    render_terminal(results, wide=wide)
     if saved is not None:
         click.echo(
-            f"Saved {saved.json} (+ .csv, .md, latest.json{', plots' if saved.plots else ''})"
+            f"Saved {saved.json} (+ .csv, .md, latest.json/.csv{', plots' if saved.plots else ''})"
         )
 
 
@@ -144,7 +148,7 @@ def _render(results: Any, saved: Any | None = None) -> None:
     "--threads",
     type=int,
     default=None,
-    help="ONNX Runtime intra-op threads, 1..256 [default: the runtime's].",
+    help="ONNX Runtime intra-op threads, 1..256 [default: one per usable core, spinning only inside a call].",
 )
 @click.option(
     "--limit",
@@ -174,6 +178,7 @@ def _render(results: Any, saved: Any | None = None) -> None:
     "--cuda-graph --no-include-transfers.",
 )
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_context
 def bench_cmd(
     ctx: click.Context,
@@ -191,6 +196,7 @@ def bench_cmd(
     cuda_graph: bool,
     include_transfers: bool,
     no_save: bool,
+    wide: bool,
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
@@ -253,17 +259,19 @@ def bench_cmd(
     )
     require_keras()  # the Keras reference (and the keras backend) need it
     results = _bench_with_progress(config, root)
-    _render(results, None if no_save else save(results, root))
+    _render(results, None if no_save else save(results, root), wide)
 
 
 @click.command("report")
 @click.argument("results_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--no-plots", is_flag=True, help="Redraw the table only.")
+@click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_obj
-def report_cmd(obj: object, results_file: str | None, no_plots: bool) -> None:
+def report_cmd(obj: object, results_file: str | None, no_plots: bool, wide: bool) -> None:
     """Redraw the table and plots of a saved results file (default: the latest).
 
-    Plots are written next to the file: <stem>.latency.png and <stem>.accuracy.png.
+    Plots are written next to the file: <stem>.latency.png and <stem>.pareto.png
+    (accuracy vs latency, one panel per batch size, Pareto front drawn).
 
     \b
     Examples:
@@ -276,7 +284,7 @@ def report_cmd(obj: object, results_file: str | None, no_plots: bool) -> None:
 
     path = Path(results_file) if results_file else latest_path(obj.artifacts)  # type: ignore[attr-defined]
     results = BenchResults.load(path)
-    render_terminal(results)
+    render_terminal(results, wide=wide)
     if not no_plots:
         plots = draw_plots(results, path.with_suffix(""))
         for p in plots:

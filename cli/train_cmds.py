@@ -122,8 +122,8 @@ def _render_result(result: Any) -> None:
     reported = result.reported_accuracy
     table.add_row(
         "test accuracy",
-        f"{result.test_accuracy:.4f}"
-        + (f"  (seed notebook: {reported:.4f})" if reported is not None else ""),
+        f"{100 * result.test_accuracy:.2f}%"
+        + (f"  (seed notebook: {100 * reported:.2f}%)" if reported is not None else ""),
     )
     table.add_row("test loss", f"{result.test_loss:.4f}")
     table.add_row(
@@ -134,6 +134,11 @@ def _render_result(result: Any) -> None:
         f"{result.epochs} epochs x {result.train_images:,} images, "
         f"batch {result.batch_size}, seed {result.seed}, {result.keras_backend}",
     )
+    partial = getattr(result, "partial", None)
+    if partial:
+        table.add_row(
+            "partial", f"{partial}: less than the recipe, not comparable with the seed's figure"
+        )
     table.add_row(
         "seconds/epoch",
         f"{result.mean_seconds_per_epoch:.2f} mean "
@@ -181,11 +186,13 @@ def show_cmd(
         click.echo(report.summary)
     if report.per_class_accuracy is not None and report.confusion is not None:
         click.echo(
-            f"Test accuracy {report.test_accuracy:.4f} on {int(report.confusion.sum()):,} "
+            f"Test accuracy {100 * (report.test_accuracy or 0.0):.2f}% on "
+            f"{int(report.confusion.sum()):,} "
             "images; per class:"
         )
         click.echo(
-            "  " + "  ".join(f"{d}: {a:.3f}" for d, a in enumerate(report.per_class_accuracy))
+            "  "
+            + "  ".join(f"{d}: {100 * a:.1f}%" for d, a in enumerate(report.per_class_accuracy))
         )
     click.echo("Wrote:")
     for f in report.files:

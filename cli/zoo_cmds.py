@@ -80,11 +80,16 @@ def _render(entries: list[Any], root: str) -> None:
             "-" if e.params is None else f"{e.params:,}",
             "-" if acc is None else f"{acc:.2f}",
             f"{e.optimizer} lr={e.learning_rate:g}, {e.epochs} ep, bs {e.batch_size}",
-            "yes" if e.trained else "-",
+            ("partial" if e.partial else "yes") if e.trained else "-",
         )
     # Off a terminal (pipes, tests) rich would assume 80 columns and wrap every row.
     width = None if sys.stdout.isatty() else 160
     Console(width=width).print(table)
+    for e in entries:
+        if e.trained and e.partial:
+            click.echo(
+                f"{e.name}: partial training ({e.partial}); `mnx train {e.name}` for the recipe"
+            )
 
 
 COMMANDS: list[click.Command] = [list_cmd]

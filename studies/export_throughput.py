@@ -37,13 +37,9 @@ class Row:
 
 
 def _session(path: Path, threads: int | None):  # type: ignore[no-untyped-def]
-    import onnxruntime as ort
+    from mnx.toolkit.runners.ort import make_session
 
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads:
-        so.intra_op_num_threads = threads
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    return make_session(path, threads)
 
 
 def _ensure_exported(name: str, root: Path, epochs: int, limit: int | None, samples: int) -> str:

@@ -98,6 +98,9 @@ class TrainResult:
     data_subset: bool
     history: dict[str, list[float]] = field(default_factory=dict)
     plots: tuple[Path, ...] = ()
+    #: "1 of 20 epochs, 2,000 training images" when the run trained less than its recipe
+    #: (--epochs below it, or --limit); None for a full run. `mnx list` and bench read it.
+    partial: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -360,6 +363,7 @@ def _write_artifacts(
         data_subset=data.subset,
         history=history,
         plots=plot_paths,
+        partial=partial_note(options["epochs"], net.recipe.epochs, options["limit"], prepared),
     )
     record = {**result.to_dict(), "recipe": net.recipe.to_dict(), "data": data_info}
     record.update(model_sha256=from_model[MODEL_FILE], versions=vers, created=utc_now())
@@ -373,6 +377,14 @@ def _write_json(net_dir: Path, filename: str, inputs: dict[str, str], obj: Any) 
     with store.build(net_dir, filename, inputs=inputs) as job:
         text = json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n"
         job.path.write_text(text, encoding="utf-8")
+
+
+def partial_note(epochs: int, recipe_epochs: int, limit: int | None, prepared: Any) -> str | None:
+    """What a run trained short of its recipe, or None for a full run."""
+    parts = [f"{epochs} of {recipe_epochs} epochs"] if epochs < recipe_epochs else []
+    if limit is not None:
+        parts.append(f"{len(prepared.x_train):,} training images")
+    return ", ".join(parts) or None
 
 
 # --- reading back: toolkit.trained (kept importable from here) --------------------------------

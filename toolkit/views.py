@@ -286,7 +286,7 @@ def _write_confusion(
     cm = confusion_matrix(data.y_test, predicted)
     per_class = tuple(float(v) for v in per_class_accuracy(cm))
     accuracy = float(np.trace(cm) / cm.sum())
-    title = f"{name}: confusion on {cm.sum():,} test images (accuracy {accuracy:.4f})"
+    title = f"{name}: confusion on {cm.sum():,} test images (accuracy {100 * accuracy:.2f}%)"
     files.append(confusion_plot(cm, views / "confusion.png", title=title))
     files.append(views / "confusion.json")
     write_json_atomic(

@@ -428,10 +428,9 @@ def plot_reported_vs_ours(rows: Sequence[ReproRow], path: Path) -> Path | None:
     pts = [r for r in rows if r.reported_test_accuracy is not None]
     if not pts:
         return None
-    import matplotlib
+    from mnx.toolkit.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     from mnx.toolkit.artifacts import atomic_path
 

@@ -30,6 +30,9 @@ class ZooEntry:
     catalog_slug: str
     description: str
     trained: bool
+    #: what a run trained short of its recipe ("1 of 20 epochs, 2,000 training images"), as
+    #: train.json records it; None for a full run or an untrained network
+    partial: str | None = None
 
     @property
     def reported_accuracy_pct(self) -> float | None:
@@ -57,7 +60,19 @@ def _entry(net: Network, root: Path | None) -> ZooEntry:
         catalog_slug=net.catalog_slug,
         description=net.description,
         trained=root is not None and (root / net.name / TRAINED_FILE).is_file(),
+        partial=_partial(root / net.name) if root is not None else None,
     )
+
+
+def _partial(net_dir: Path) -> str | None:
+    """train.json's `partial` note (json read directly: this layer imports no toolkit)."""
+    import json
+
+    try:
+        value = json.loads((net_dir / "train.json").read_text(encoding="utf-8")).get("partial")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def zoo_overview(

@@ -87,7 +87,7 @@ def test_save_writes_files_and_report_redraws(linear_results: BenchResults, tmp_
     assert csv_lines[0].startswith("network,backend,precision,batch_size")
     assert len(csv_lines) == 1 + len(linear_results.rows)
     md = saved.markdown.read_text()
-    assert "## linear" in md and "skipped" in md and "session.run" in md
+    assert "# mnx bench results: linear" in md and "Skipped:" in md and "session.run" in md
 
     from rich.console import Console
 
@@ -96,7 +96,7 @@ def test_save_writes_files_and_report_redraws(linear_results: BenchResults, tmp_
     text = console.export_text()
     assert "p50 ms" in text and "keras" in text and "no CUDA GPU" in text
     redrawn = draw_plots(BenchResults.load(saved.json), tmp_path / "again")
-    assert [p.name for p in redrawn] == ["again.latency.png", "again.accuracy.png"]
+    assert [p.name for p in redrawn] == ["again.latency.png", "again.pareto.png"]
 
 
 def test_second_save_does_not_overwrite(linear_results: BenchResults, tmp_path: Path) -> None:

@@ -106,7 +106,8 @@ def test_train_then_show(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
         "3",
     )
     assert code == 0, out
-    assert "test accuracy" in out and "seed notebook: 0.9159" in out
+    assert "test accuracy" in out and "seed notebook: 91.59%" in out  # accuracy in %
+    assert "partial" in out and "1 of 17 epochs, 1,000 training images" in out
     assert "model.keras" in out
     code, out = run(capsys, "--artifacts", root, "show", "linear", "--summary", "--confusion")
     assert code == 0, out

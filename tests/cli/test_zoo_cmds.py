@@ -101,3 +101,16 @@ def test_listing_does_not_import_tensorflow() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_partial_training_is_marked(tmp_path: Path) -> None:
+    for name, partial in (("m31_k3", "1 of 12 epochs, 5,000 training images"), ("m21_k3", None)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.keras").write_bytes(b"x")
+        (tmp_path / name / "train.json").write_text(json.dumps({"partial": partial}))
+    result = _invoke("--artifacts", str(tmp_path), "list", "--seed", "001")
+    assert result.exit_code == 0, result.output
+    m31 = next(line for line in result.output.splitlines() if " m31_k3 " in line)
+    m21 = next(line for line in result.output.splitlines() if " m21_k3 " in line)
+    assert "partial" in m31 and "yes" in m21 and "partial" not in m21
+    assert "m31_k3: partial training (1 of 12 epochs, 5,000 training images)" in result.output

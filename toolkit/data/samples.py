@@ -22,10 +22,9 @@ def save_sample_grid(
     """Write a PNG grid of `count` randomly chosen digits, each titled with its label."""
     if count < 1 or columns < 1:
         raise ValueError(f"count and columns must be >= 1, got {count}, {columns}")
-    import matplotlib
+    from mnx.toolkit.plots import pyplot
 
-    matplotlib.use("Agg")  # files only; never needs a display
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     count = min(count, len(images))
     picks = np.sort(np.random.default_rng(seed).choice(len(images), size=count, replace=False))

@@ -53,16 +53,14 @@ def onnx_outputs(path: Path, x: np.ndarray, *, exact_qdq: bool = False) -> np.nd
     m31_k3 here: top-1 agreement 78% fused vs 96% exact), while TensorRT, the model's target,
     accumulates in int32. The exact run is what the file means, not what this CPU does to it.
     """
-    import onnxruntime as ort
+    from mnx.errors import CorruptArtifactError
+    from mnx.toolkit.runners.ort import make_session
 
-    so = ort.SessionOptions()
-    if exact_qdq:
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     try:
-        session = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-    except Exception as exc:
+        session = make_session(path, optimize=not exact_qdq)
+    except CorruptArtifactError as exc:
         raise ExportError(
-            f"ONNX Runtime cannot load '{path.name}' ({type(exc).__name__}: {exc})",
+            f"ONNX Runtime cannot load '{path.name}' ({exc.what})",
             expected="a model ONNX Runtime can run",
             fix="re-run with --debug and report the output",
         ) from exc

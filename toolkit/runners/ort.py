@@ -1,12 +1,22 @@
-"""ONNX Runtime runner (CPU by default): one InferenceSession, no work before `load`.
+"""ONNX Runtime: the one place that makes InferenceSessions (`make_session`), and the CPU runner.
 
 with OrtRunner("artifacts/linear/model.fp32.onnx", threads=2) as r:
     probs = r.infer(x)
+
+Threading defaults (measured by `python -m studies.ort_threads`, results/ort_threads*.md): ONNX
+Runtime's own default gives the intra-op pool one thread per core and lets its workers spin
+between calls as well. Spinning workers burn the cores the calling thread, TensorFlow's pools
+and any other process need, so with few cores the latency spread explodes (CoV 100-800 % at
+small batches on 2 cores). mnx keeps one intra-op thread per usable core and one inter-op
+thread, runs sequentially, and lets workers spin only while a `run` is in progress
+("session.force_spinning_stop"): fast hand-offs inside a call, no busy core between calls.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +39,89 @@ def import_onnxruntime() -> Any:
     return onnxruntime
 
 
+#: ONNX Runtime's own default threading (one intra-op thread per core, spinning workers), for
+#: studies that compare against it; mnx's sessions never use it.
+ORT_DEFAULT = 0
+
+
+class Spinning(str, Enum):
+    """What ONNX Runtime's idle intra-op workers do: spin (busy-wait) always, only during a
+    `run` (they stop when it returns: "session.force_spinning_stop"), or never (sleep)."""
+
+    ON = "on"
+    DURING_RUN = "run"
+    OFF = "off"
+
+
+#: mnx's choice (studies/ort_threads.py): sleeping workers (OFF) pay a wake-up per parallel
+#: section (cnn1 batch 1 on 2 threads: 0.156 ms vs 0.119 ms); spinning only inside a run keeps
+#: the fast hand-off and burns no core between calls.
+DEFAULT_SPINNING = Spinning.DURING_RUN
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (affinity/cgroup-aware where the OS says)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def session_options(
+    threads: int | None = None,
+    *,
+    spinning: Spinning = DEFAULT_SPINNING,
+    optimize: bool = True,
+) -> Any:
+    """SessionOptions with mnx's defaults: all graph optimizations (`optimize=False`: none, so
+    Q/DQ nodes run as written), `threads` intra-op threads (None = one per usable core,
+    ORT_DEFAULT = ONNX Runtime's choice), sequential execution, `spinning` idle workers."""
+    ort = import_onnxruntime()
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = (
+        ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if optimize
+        else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    )
+    opts.log_severity_level = 3  # warnings such as unused initializers are noise here
+    if threads == ORT_DEFAULT:
+        return opts
+    opts.intra_op_num_threads = threads if threads is not None else usable_cores()
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    flag = "0" if spinning == Spinning.OFF else "1"
+    opts.add_session_config_entry("session.intra_op.allow_spinning", flag)
+    opts.add_session_config_entry("session.inter_op.allow_spinning", flag)
+    if spinning == Spinning.DURING_RUN:
+        opts.add_session_config_entry("session.force_spinning_stop", "1")
+    return opts
+
+
+def make_session(
+    path: str | Path,
+    threads: int | None = None,
+    *,
+    providers: Sequence[Any] = ("CPUExecutionProvider",),
+    spinning: Spinning = DEFAULT_SPINNING,
+    optimize: bool = True,
+) -> Any:
+    """An InferenceSession on `path` with `session_options`; ONNX Runtime's own load errors
+    (a broken or foreign file) come back as CorruptArtifactError."""
+    ort = import_onnxruntime()
+    opts = session_options(threads, spinning=spinning, optimize=optimize)
+    try:
+        return ort.InferenceSession(str(path), sess_options=opts, providers=list(providers))
+    except Exception as exc:  # ORT raises its own Fail/InvalidGraph types
+        raise CorruptArtifactError(
+            f"ONNX Runtime cannot load '{path}' ({str(exc).splitlines()[0][:200]})",
+            expected="a valid ONNX model with input 'input' and output 'output'",
+            fix="delete the file and re-run `mnx export NAME`",
+        ) from exc
+
+
 class OrtRunner(Runner):
     """Runs an ONNX model with ONNX Runtime: all graph optimizations, `threads` intra-op threads
-    (None = ONNX Runtime's default, one per physical core)."""
+    (None = one per usable core), workers that sleep instead of spinning (`make_session`)."""
 
     backend = "ort"
     timed_scope = "host: session.run (numpy in -> numpy out, CPU)"
@@ -52,29 +142,14 @@ class OrtRunner(Runner):
         self._outputs = [OUTPUT_NAME]
 
     def _load(self) -> None:
-        ort = import_onnxruntime()
+        import_onnxruntime()
         if not self.path.is_file():
             raise MissingArtifactError(
                 f"ONNX model '{self.path}' does not exist",
                 expected="an ONNX file written by `mnx export`",
                 fix="run `mnx export NAME` first",
             )
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if self.threads is not None:
-            opts.intra_op_num_threads = self.threads
-            opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3  # warnings such as unused initializers are noise here
-        try:
-            self._session = ort.InferenceSession(
-                str(self.path), sess_options=opts, providers=self.requested_providers
-            )
-        except Exception as exc:  # ORT raises its own Fail/InvalidGraph types
-            raise CorruptArtifactError(
-                f"ONNX Runtime cannot load '{self.path}' ({str(exc).splitlines()[0][:200]})",
-                expected="a valid ONNX model with input 'input' and output 'output'",
-                fix="delete the file and re-run `mnx export NAME`",
-            ) from exc
+        self._session = make_session(self.path, self.threads, providers=self.requested_providers)
 
     def infer(self, x: np.ndarray) -> np.ndarray:
         return self._session.run(self._outputs, {INPUT_NAME: x})[0]

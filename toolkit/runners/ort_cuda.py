@@ -62,7 +62,9 @@ class OrtCudaRunner(Runner):
         providers: list[Any] = [(self.provider, self.provider_options), "CPUExecutionProvider"]
         if self.provider == "CPUExecutionProvider":
             providers = ["CPUExecutionProvider"]
-        self._session = ort.InferenceSession(str(self.onnx_path), providers=providers)
+        from mnx.toolkit.runners.ort import make_session
+
+        self._session = make_session(self.onnx_path, providers=providers)
         used = self._session.get_providers()
         if not used or used[0] != self.provider:
             self._session = None
