@@ -81,6 +81,13 @@ def footer_lines(results: BenchResults) -> list[str]:
         "(one call in flight); GFLOP/s = FLOPs per image x images/s; cold = load + first "
         "batch-1 inference (library import excluded)."
     )
+    executed = {
+        f"{r.network} {r.precision}: {r.executed_precision}"
+        for r in results.measured()
+        if r.executed_precision
+    }
+    if executed:  # compiling engines: what the compiled graph really runs
+        lines.append("OpenVINO executed precision: " + "; ".join(sorted(executed)) + ".")
     notes = sorted({r.note for r in results.rows if r.note and not r.note.startswith("Keras ")})
     lines += [f"Note: {n}" for n in notes]
     skipped: dict[tuple[str, str, str], list[str]] = {}
@@ -112,6 +119,7 @@ def footer_lines(results: BenchResults) -> list[str]:
         f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
         f"{f' + {p.gpu}' if p.gpu else ''}, threads {p.threads or 'default'}, "
         f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
+        f"{'openvino ' + p.versions['openvino'] + ', ' if 'openvino' in p.versions else ''}"
         f"commit {p.git_commit or '-'}."
     )
     return lines
@@ -141,8 +149,8 @@ def _table_rows(rows: list[BenchRow]) -> list[tuple[BenchRow, list[str]]]:
 
 
 def _sorted(rows: list[BenchRow]) -> list[BenchRow]:
-    order = {"keras": 0, "ort": 1, "ort-cuda": 2, "trt": 3}
-    prec = {"fp32": 0, "fp16": 1, "int8": 2}
+    order = {"keras": 0, "ort": 1, "ort-cuda": 2, "trt": 3, "openvino": 4}
+    prec = {"fp32": 0, "bf16": 1, "fp16": 2, "int8": 3}
     return sorted(
         rows,
         key=lambda r: (

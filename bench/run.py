@@ -88,6 +88,10 @@ def run_bench(
         warmup_iterations=config.warmup_iterations,
         warmup_s=config.warmup_s,
     )
+    if config.backends == ("openvino",):  # asked for alone: missing OpenVINO is an error, not
+        from mnx.toolkit.runners.openvino import import_openvino  # a table of skipped rows
+
+        import_openvino()
     from mnx import architectures
 
     nets = [architectures.get(n) for n in config.networks]  # unknown names fail before work
@@ -320,6 +324,7 @@ def _bench_variant(
         return [_skipped(v, exc.render())]
     try:
         load_ms, first_ms = (t1 - t0) / 1e6, (t2 - t1) / 1e6
+        executed, precision_warns, note = _compiled_facts(v, runner)
         max_batch = getattr(runner, "max_batch", None)  # TensorRT: the profile's max batch
         eval_batch = min(EVAL_BATCH, max_batch or EVAL_BATCH)
         acc = score(predict_all(runner, x, eval_batch), y, reference)
@@ -354,7 +359,7 @@ def _bench_variant(
                     backend=v.backend,
                     precision=v.precision,
                     batch_size=b,
-                    note=v.note,
+                    note=note,
                     model_file=v.model_file.name if v.model_file else None,
                     timed_scope=runner.timed_scope,
                     providers=providers,
@@ -386,13 +391,24 @@ def _bench_variant(
                     load_ms=load_ms,
                     first_inference_ms=first_ms,
                     cold_start_ms=load_ms + first_ms,
-                    warnings=tuple(warns),
+                    warnings=tuple(precision_warns + warns),
+                    executed_precision=executed,
                 )
             )
             bar.advance(1)
         return rows
     finally:
         runner.close()
+
+
+def _compiled_facts(v: Variant, runner: Any) -> tuple[str | None, list[str], str | None]:
+    """What a compiling runner (OpenVINO) really executes, its precision warnings, and the row
+    note with how its cold start went (compiled or imported from its cache)."""
+    if not hasattr(runner, "executed_precision"):
+        return None, [], v.note
+    load_note = runner.load_note()
+    note = "; ".join(n for n in (v.note, load_note) if n) or None
+    return runner.executed_precision(), runner.precision_warnings(v.precision), note
 
 
 def _import_framework(backend: str) -> None:
@@ -403,6 +419,11 @@ def _import_framework(backend: str) -> None:
 
         with contextlib.suppress(ImportError):  # the runner's load() says what is missing
             import onnxruntime  # noqa: F401
+    elif backend == "openvino":
+        import contextlib
+
+        with contextlib.suppress(ImportError):
+            import openvino  # noqa: F401
 
 
 class _Progress:

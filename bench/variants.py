@@ -10,13 +10,16 @@ from pathlib import Path
 from mnx.errors import MissingDependencyError, UnknownNameError, UsageError
 from mnx.toolkit.runners.base import Runner
 
-BACKENDS = ("keras", "ort", "ort-cuda", "trt")
-PRECISIONS = ("fp32", "fp16", "int8")
+BACKENDS = ("keras", "ort", "ort-cuda", "trt", "openvino")
+PRECISIONS = ("fp32", "fp16", "int8", "bf16")  # bf16: OpenVINO only, where the CPU has it
 MAX_BATCH = 65536
 
 ONNX_FILES = {"fp32": "model.fp32.onnx", "fp16": "model.fp16.onnx", "int8": "model.int8.onnx"}
 ORT_CPU_INT8 = "model.int8.u8.onnx"  # uint8 activations: the Q/DQ form ORT's CPU kernels run fast
-EXPORT_FLAG = {"fp32": "", "fp16": " --fp16", "int8": " --int8"}
+EXPORT_FLAG = {"fp32": "", "fp16": " --fp16", "int8": " --int8", "bf16": ""}
+# OpenVINO's INT8 file: of the two Q/DQ forms, the one measured faster on an AVX-512 VNNI CPU
+# (results/openvino-speed.md; both run as INT8 kernels there).
+OPENVINO_INT8 = ORT_CPU_INT8
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,11 @@ def resolve(
     keras_mode: str = "predict_on_batch",
 ) -> Variant | None:
     """The variant for one combination; None when the combination does not exist at all
-    (Keras runs the FP32 model only)."""
+    (Keras runs the FP32 model only; bf16 is an OpenVINO compile setting)."""
+    if precision == "bf16" and backend != "openvino":
+        return None
+    if backend == "openvino":
+        return _openvino(name, precision, net_dir, threads)
     if backend == "keras":
         if precision != "fp32":
             return None
@@ -183,6 +190,41 @@ def _ort_cpu(name: str, precision: str, net_dir: Path, threads: int | None) -> V
     return _onnx_variant(
         name, "ort", precision, net_dir, filename, lambda p: OrtRunner(p, threads=threads), note
     )
+
+
+def _openvino(name: str, precision: str, net_dir: Path, threads: int | None) -> Variant:
+    """OpenVINO on the CPU: the FP32 file for fp32 and bf16 (compiled with that precision hint),
+    the FP16 file, and OPENVINO_INT8 for int8; the compiled-model cache sits beside them."""
+    from mnx.toolkit.runners import openvino as ov_runner
+
+    try:
+        has_bf16 = ov_runner.cpu_has_bf16()
+    except MissingDependencyError as exc:
+        return Variant(name, "openvino", precision, skipped_reason=exc.render())
+    if precision == "bf16" and not has_bf16:
+        return Variant(
+            name,
+            "openvino",
+            precision,
+            skipped_reason="this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)",
+        )
+    filename = (
+        OPENVINO_INT8 if precision == "int8" else ONNX_FILES.get(precision, ONNX_FILES["fp32"])
+    )
+    hint = ov_runner.PRECISION_HINTS[precision]
+    hints = ", ".join(f"{p} {h}" for p, h in ov_runner.PRECISION_HINTS.items())
+    note = (
+        f"OpenVINO CPU: PERFORMANCE_HINT={ov_runner.PERFORMANCE_HINT}, "
+        f"INFERENCE_PRECISION_HINT per row ({hints}), a static input shape per batch size"
+    )
+    if precision == "int8":
+        note += f"; int8 runs {OPENVINO_INT8} (faster here than the s8 TensorRT-form file)"
+
+    def factory(path: Path) -> Runner:
+        cache = ov_runner.cache_dir_for(path, net_dir)
+        return ov_runner.OpenVinoRunner(path, threads=threads, precision_hint=hint, cache_dir=cache)
+
+    return _onnx_variant(name, "openvino", precision, net_dir, filename, factory, note)
 
 
 def _ort_cuda(name: str, precision: str, net_dir: Path) -> Variant:

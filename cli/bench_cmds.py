@@ -10,8 +10,8 @@ import click
 
 from mnx.errors import UsageError
 
-BACKENDS = "keras,ort,ort-cuda,trt"
-PRECISIONS = "fp32,fp16,int8"
+BACKENDS = "keras,ort,ort-cuda,trt,openvino"
+PRECISIONS = "fp32,fp16,int8,bf16"
 
 
 def _csv(value: str) -> list[str]:
@@ -64,13 +64,13 @@ def _render(results: Any, saved: Any | None = None) -> None:
     "--backend",
     default=BACKENDS,
     show_default=True,
-    help="Comma-separated backends: keras, ort, ort-cuda, trt.",
+    help="Comma-separated backends: keras, ort, ort-cuda, trt, openvino.",
 )
 @click.option(
     "--precision",
     default=PRECISIONS,
     show_default=True,
-    help="Comma-separated precisions (Keras runs fp32 only).",
+    help="Comma-separated precisions (Keras runs fp32 only; bf16 is OpenVINO's, where the CPU has it).",
 )
 @click.option(
     "--batch-sizes",
@@ -100,7 +100,7 @@ def _render(results: Any, saved: Any | None = None) -> None:
     "--threads",
     type=int,
     default=None,
-    help="ONNX Runtime intra-op threads [default: the runtime's].",
+    help="ONNX Runtime intra-op / OpenVINO inference threads [default: the runtime's].",
 )
 @click.option(
     "--limit",
@@ -140,6 +140,7 @@ def bench_cmd(
     Examples:
       mnx bench linear --backend keras,ort --batch-sizes 1,32
       mnx bench cnn9 --backend trt --precision fp16,int8 --duration 5
+      mnx bench cnn1 --backend ort,openvino --precision fp32,int8,bf16
       mnx bench --all --iterations 500 --threads 2
     """
     from mnx.bench.report import save
@@ -276,7 +277,9 @@ def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: 
     default=None,
     help="Seconds per bench combination [default: 0.5 with --quick, else 2].",
 )
-@click.option("--threads", type=int, default=None, help="ONNX Runtime intra-op threads.")
+@click.option(
+    "--threads", type=int, default=None, help="ONNX Runtime intra-op / OpenVINO inference threads."
+)
 @click.pass_obj
 def pipeline_cmd(
     obj: object,

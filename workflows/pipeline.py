@@ -21,8 +21,8 @@ class PipelineOptions:
     existing model trained with the full recipe is kept, never overwritten by a quick one."""
 
     quick: bool = False
-    backends: tuple[str, ...] = ("keras", "ort", "ort-cuda", "trt")
-    precisions: tuple[str, ...] = ("fp32", "fp16", "int8")
+    backends: tuple[str, ...] = ("keras", "ort", "ort-cuda", "trt", "openvino")
+    precisions: tuple[str, ...] = ("fp32", "fp16", "int8", "bf16")
     batch_sizes: tuple[int, ...] = (1, 32, 256)
     duration_s: float | None = None  # None: 0.5 s quick, 2 s otherwise
     threads: int | None = None
