@@ -18,7 +18,7 @@ ONNX_FILES = {"fp32": "model.fp32.onnx", "fp16": "model.fp16.onnx", "int8": "mod
 ORT_CPU_INT8 = "model.int8.u8.onnx"  # uint8 activations: the Q/DQ form ORT's CPU kernels run fast
 EXPORT_FLAG = {"fp32": "", "fp16": " --fp16", "int8": " --int8", "bf16": ""}
 # OpenVINO's INT8 file: of the two Q/DQ forms, the one measured faster on an AVX-512 VNNI CPU
-# (results/openvino-speed.md; both run as INT8 kernels there).
+# (results/openvino-speed-*.md; both run as INT8 kernels there).
 OPENVINO_INT8 = ORT_CPU_INT8
 
 
@@ -215,7 +215,8 @@ def _openvino(name: str, precision: str, net_dir: Path, threads: int | None) -> 
     hints = ", ".join(f"{p} {h}" for p, h in ov_runner.PRECISION_HINTS.items())
     note = (
         f"OpenVINO CPU: PERFORMANCE_HINT={ov_runner.PERFORMANCE_HINT}, "
-        f"INFERENCE_PRECISION_HINT per row ({hints}), a static input shape per batch size"
+        f"INFERENCE_PRECISION_HINT per row ({hints}), a static input shape per batch size, "
+        "threads not pinned"
     )
     if precision == "int8":
         note += f"; int8 runs {OPENVINO_INT8} (faster here than the s8 TensorRT-form file)"
