@@ -212,14 +212,13 @@ def _openvino(name: str, precision: str, net_dir: Path, threads: int | None) -> 
         OPENVINO_INT8 if precision == "int8" else ONNX_FILES.get(precision, ONNX_FILES["fp32"])
     )
     hint = ov_runner.PRECISION_HINTS[precision]
-    hints = ", ".join(f"{p} {h}" for p, h in ov_runner.PRECISION_HINTS.items())
+    hints = " / ".join(f"{h} ({p})" for p, h in ov_runner.PRECISION_HINTS.items())
     note = (
-        f"OpenVINO CPU: PERFORMANCE_HINT={ov_runner.PERFORMANCE_HINT}, "
-        f"INFERENCE_PRECISION_HINT per row ({hints}), a static input shape per batch size, "
-        "threads not pinned"
+        f"OpenVINO: PERFORMANCE_HINT={ov_runner.PERFORMANCE_HINT}, INFERENCE_PRECISION_HINT "
+        f"{hints}, static shape per batch, unpinned threads"
     )
     if precision == "int8":
-        note += f"; int8 runs {OPENVINO_INT8} (faster here than the s8 TensorRT-form file)"
+        note += f"; int8 runs {OPENVINO_INT8} (measured faster than the s8 TensorRT form)"
 
     def factory(path: Path) -> Runner:
         cache = ov_runner.cache_dir_for(path, net_dir)

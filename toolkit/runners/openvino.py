@@ -278,8 +278,8 @@ class OpenVinoRunner(Runner):
         if self.loaded_from_cache is None:
             return None
         if self.loaded_from_cache:
-            return f"OpenVINO cold start imported the compiled model from {CACHE_FOLDER}/"
-        return f"OpenVINO cold start compiled the model (then cached in {CACHE_FOLDER}/)"
+            return f"cold start imported from {CACHE_FOLDER}/"
+        return f"cold start compiled (then cached in {CACHE_FOLDER}/)"
 
     def close(self) -> None:
         self._requests.clear()
