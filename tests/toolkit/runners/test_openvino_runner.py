@@ -78,7 +78,11 @@ def test_batch_sizes_threads_and_cache(m31_int8: Path, tmp_path: Path) -> None:
     with OpenVinoRunner(path, threads=1, cache_dir=cache) as r:
         assert r.loaded_from_cache is False  # empty cache: compiled
         whole = r.infer(x)
-        assert r._compiled[1].get_property("INFERENCE_NUM_THREADS") == 1
+        compiled = r._compiled[1]
+        assert compiled.get_property("INFERENCE_NUM_THREADS") == 1
+        assert str(compiled.get_property("PERFORMANCE_HINT")) == "LATENCY"
+        assert compiled.get_property("ENABLE_CPU_PINNING") is False  # as ORT: unpinned
+        assert str(compiled.get_property("INFERENCE_PRECISION_HINT")) == "<Type: 'float32'>"
         np.testing.assert_allclose(r.infer(x[:1]), whole[:1], rtol=1e-5, atol=1e-6)
     assert any(cache.glob("*.blob"))
     from mnx.toolkit.artifacts import read_json, sha256_file
