@@ -204,7 +204,17 @@ class OpenVinoRunner(Runner):
             cfg["CACHE_DIR"] = str(self.cache_dir)
         return cfg
 
+    # This branch's Runner base has abstract load()/close(); with the Polygraphy-style base
+    # (final load()/close() calling _load()/_close()) delete these two wrappers.
     def load(self) -> None:
+        self._load()
+        self.is_loaded = True
+
+    def close(self) -> None:
+        self._close()
+        super().close()
+
+    def _load(self) -> None:
         """Read the ONNX file and compile it for batch 1 (or import it from the cache)."""
         ov = import_openvino()
         if not self.path.is_file():
@@ -227,7 +237,6 @@ class OpenVinoRunner(Runner):
         self._compile(1)
         if self.cache_dir is not None:
             self.loaded_from_cache = bool(blobs) and self._blobs() == blobs
-        self.is_loaded = True
 
     def _blobs(self) -> set[str]:
         if self.cache_dir is None or not self.cache_dir.is_dir():
@@ -281,9 +290,8 @@ class OpenVinoRunner(Runner):
             return f"cold start imported from {CACHE_FOLDER}/"
         return f"cold start compiled (then cached in {CACHE_FOLDER}/)"
 
-    def close(self) -> None:
+    def _close(self) -> None:
         self._requests.clear()
         self._compiled.clear()
         self._model = None
         self._core = None
-        super().close()
