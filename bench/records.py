@@ -84,6 +84,9 @@ class BenchRow:
     first_inference_ms: float | None = None
     cold_start_ms: float | None = None
     warnings: tuple[str, ...] = ()
+    # compiling engines (OpenVINO): conv/gemm layers per executed precision, read from the
+    # compiled graph, e.g. "int8 5/5 conv+gemm"
+    executed_precision: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str, int | None]:

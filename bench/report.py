@@ -229,6 +229,7 @@ def footer_lines(
         f"{f' + {p.gpu}' if p.gpu else ''}, "
         f"ORT threads {p.threads or 'default (1 per core, spin in calls only)'}, "
         f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
+        f"{'openvino ' + p.versions['openvino'] + ', ' if 'openvino' in p.versions else ''}"
         f"commit {(p.git_commit or '-')[:12]}."
     )
     return lines

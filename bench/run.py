@@ -138,6 +138,7 @@ class _Measurer:
             acc = score(predict_all(runner, x, eval_batch), y, ref)
             ref_acc = float((ref.argmax(axis=1) == y).mean())  # Keras FP32's, for the Δ pp column
             common = _common_fields(v, runner, acc, cold, facts, ref_acc)
+            precision_warns = runner.precision_warnings(v.precision)  # compiling engines
             rows = []
             for b in self.config.batch_sizes:
                 self.progress(
@@ -145,14 +146,20 @@ class _Measurer:
                         self.done, self.total, f"{v.network} {v.backend} {v.precision} batch {b}"
                     )
                 )
-                rows.append(self._batch_row(v, runner, x, b, common))
+                rows.append(self._batch_row(v, runner, x, b, common, precision_warns))
                 self._advance(1)
             return rows
         finally:
             runner.close()
 
     def _batch_row(
-        self, v: Variant, runner: Any, x: np.ndarray, b: int, common: dict[str, Any]
+        self,
+        v: Variant,
+        runner: Any,
+        x: np.ndarray,
+        b: int,
+        common: dict[str, Any],
+        common_warnings: list[str],
     ) -> BenchRow:
         if runner.max_batch and b > runner.max_batch:
             skip = Skip(
@@ -190,7 +197,7 @@ class _Measurer:
             inferences_per_s=clean_float(tp.inferences_per_s),
             images_per_s=clean_float(tp.images_per_s),
             gflop_per_s=clean_float(flops * tp.images_per_s / 1e9) if flops else None,
-            warnings=tuple(warns),
+            warnings=tuple(common_warnings + warns),
         )
 
 
@@ -246,7 +253,8 @@ def _common_fields(
         "network": v.network,
         "backend": v.backend,
         "precision": v.precision,
-        "note": v.note,
+        "note": "; ".join(n for n in (v.note, runner.load_note()) if n) or None,
+        "executed_precision": runner.executed_precision(),
         "partial_training": facts.partial,
         "model_file": v.model_file.name if v.model_file else None,
         "timed_scope": runner.timed_scope,

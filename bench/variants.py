@@ -19,9 +19,18 @@ ONNX_FILES = {
     Precision.FP32: "model.fp32.onnx",
     Precision.FP16: "model.fp16.onnx",
     Precision.INT8: "model.int8.onnx",
+    Precision.BF16: "model.fp32.onnx",  # OpenVINO compiles the FP32 file with a bf16 hint
 }
 ORT_CPU_INT8 = "model.int8.u8.onnx"  # uint8 activations: the Q/DQ form ORT's CPU kernels run fast
-EXPORT_FLAG = {Precision.FP32: "", Precision.FP16: " --fp16", Precision.INT8: " --int8"}
+EXPORT_FLAG = {
+    Precision.FP32: "",
+    Precision.FP16: " --fp16",
+    Precision.INT8: " --int8",
+    Precision.BF16: "",
+}
+# OpenVINO's INT8 file: of the two Q/DQ forms, the one measured faster on an AVX-512 VNNI CPU
+# (results/openvino-speed-*.md; both run as INT8 kernels there).
+OPENVINO_INT8 = ORT_CPU_INT8
 
 
 class SkipKind(StrEnum):
@@ -101,7 +110,9 @@ def resolver(backend: Backend) -> Callable[[Resolver], Resolver]:
 
 def resolve(request: Request) -> Variant | None:
     """The variant for one combination; None when the combination does not exist at all
-    (Keras runs the FP32 model only)."""
+    (Keras runs the FP32 model only; bf16 is an OpenVINO compile setting)."""
+    if request.precision is Precision.BF16 and request.backend is not Backend.OPENVINO:
+        return None
     fn = RESOLVERS.get(request.backend)
     if fn is None:
         return request.skipped(
@@ -179,6 +190,39 @@ def _ort_cpu(r: Request) -> Variant:
         )
         return _onnx_variant(r, ORT_CPU_INT8, lambda p: OrtRunner(p, threads=r.threads), note)
     return _onnx_variant(r, ONNX_FILES[r.precision], lambda p: OrtRunner(p, threads=r.threads))
+
+
+@resolver(Backend.OPENVINO)
+def _openvino(r: Request) -> Variant:
+    """OpenVINO on the CPU: the FP32 file for fp32 and bf16 (compiled with that precision hint),
+    the FP16 file, and OPENVINO_INT8 for int8; the compiled-model cache sits beside them."""
+    from mnx.toolkit.runners import openvino as ov_runner
+
+    try:
+        has_bf16 = ov_runner.cpu_has_bf16()
+    except MissingDependencyError as exc:
+        return r.skipped(Skip(SkipKind.UNAVAILABLE, exc.what, exc.fix, exc.expected))
+    if r.precision is Precision.BF16 and not has_bf16:
+        return r.skipped(
+            Skip(SkipKind.UNAVAILABLE, "this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)")
+        )
+    filename = OPENVINO_INT8 if r.precision is Precision.INT8 else ONNX_FILES[r.precision]
+    hint = ov_runner.PRECISION_HINTS[r.precision]
+    hints = " / ".join(f"{h} ({p})" for p, h in ov_runner.PRECISION_HINTS.items())
+    note = (
+        f"OpenVINO: PERFORMANCE_HINT={ov_runner.PERFORMANCE_HINT}, INFERENCE_PRECISION_HINT "
+        f"{hints}, static shape per batch, unpinned threads"
+    )
+    if r.precision is Precision.INT8:
+        note += f"; int8 runs {OPENVINO_INT8} (measured faster than the s8 TensorRT form)"
+
+    def factory(path: Path) -> Runner:
+        cache = ov_runner.cache_dir_for(path, r.net_dir)
+        return ov_runner.OpenVinoRunner(
+            path, threads=r.threads, precision_hint=hint, cache_dir=cache
+        )
+
+    return _onnx_variant(r, filename, factory, note)
 
 
 _NO_GPU = Skip(

@@ -118,7 +118,7 @@ def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     "--precision",
     default=PRECISIONS,
     show_default=True,
-    help="Comma-separated precisions (Keras runs fp32 only).",
+    help="Comma-separated precisions (Keras runs fp32 only; bf16 is OpenVINO's, where the CPU has it).",
 )
 @click.option(
     "--batch-sizes",
@@ -148,7 +148,7 @@ def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     "--threads",
     type=int,
     default=None,
-    help="ONNX Runtime intra-op threads, 1..256 [default: one per usable core, spinning only inside a call].",
+    help="ONNX Runtime intra-op / OpenVINO inference threads, 1..256 [default: ORT one per usable core, spinning only inside a call; OpenVINO its own].",
 )
 @click.option(
     "--limit",
@@ -210,6 +210,7 @@ def bench_cmd(
       mnx bench linear --backend keras,ort --batch-sizes 1,32
       mnx bench cnn9 --backend trt --precision fp16,int8 --duration 5
       mnx bench cnn9 --backend trt --cuda-graph --no-include-transfers   # as trtexec 11
+      mnx bench cnn1 --backend ort,openvino --precision fp32,int8,bf16
       mnx bench --all --iterations 500 --threads 2
     """
     from mnx.bench.records import BenchConfig
@@ -348,7 +349,12 @@ def compare_cmd(baseline: str, candidate: str, threshold: float, accuracy_drop: 
     default=None,
     help="Seconds per bench combination [default: 0.5 with --quick, else 2].",
 )
-@click.option("--threads", type=int, default=None, help="ONNX Runtime intra-op threads (1..256).")
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="ONNX Runtime intra-op / OpenVINO inference threads (1..256).",
+)
 @click.pass_context
 def pipeline_cmd(
     ctx: click.Context,

@@ -27,6 +27,11 @@ class Precision(StrEnum):
     FP32 = "fp32"
     FP16 = "fp16"
     INT8 = "int8"
+    BF16 = "bf16"  # a compile setting of the FP32 file: OpenVINO only, where the CPU has bf16
+
+
+#: The precisions an ONNX file is exported in (and TensorRT builds engines for).
+FILE_PRECISIONS: tuple[Precision, ...] = (Precision.FP32, Precision.FP16, Precision.INT8)
 
 
 class Backend(StrEnum):
@@ -43,8 +48,14 @@ class Backend(StrEnum):
         return self in (Backend.ORT_CUDA, Backend.TRT)
 
 
-#: What `mnx bench` runs when --backend is not given (OpenVINO joins once its runner lands).
-DEFAULT_BACKENDS: tuple[Backend, ...] = (Backend.KERAS, Backend.ORT, Backend.ORT_CUDA, Backend.TRT)
+#: What `mnx bench` runs when --backend is not given.
+DEFAULT_BACKENDS: tuple[Backend, ...] = (
+    Backend.KERAS,
+    Backend.ORT,
+    Backend.ORT_CUDA,
+    Backend.TRT,
+    Backend.OPENVINO,
+)
 
 
 class Route(StrEnum):

@@ -29,6 +29,7 @@ _DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "onnxconverter_common": ("onnxconverter-common",),
     "tf2onnx": ("tf2onnx",),
     "tensorrt": ("tensorrt", "tensorrt-cu12", "tensorrt-cu13"),
+    "openvino": ("openvino",),
     "mnx": ("mnx",),
 }
 

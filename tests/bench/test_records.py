@@ -68,7 +68,7 @@ def test_config_defaults_and_parsing() -> None:
     assert c.backends == (Backend.ORT, Backend.TRT) and c.precisions == (Precision.INT8,)
     assert c.batch_sizes == (8, 1) and c.keras_mode is KerasMode.PREDICT_ON_BATCH
     assert c.duration_s == 2.0 and c.iterations is None and not c.backends_named
-    assert _config().backends == ("keras", "ort", "ort-cuda", "trt")
+    assert _config().backends == ("keras", "ort", "ort-cuda", "trt", "openvino")
 
 
 @pytest.mark.parametrize(

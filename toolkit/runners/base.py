@@ -97,6 +97,19 @@ class Runner(ABC):
         """The file this runner runs (None when it runs something in memory)."""
         return None
 
+    # Compiling engines (OpenVINO) can say what their compiled graph really runs.
+    def executed_precision(self) -> str | None:
+        """e.g. "int8 5/7 conv+gemm"; None when the engine cannot tell."""
+        return None
+
+    def precision_warnings(self, requested: str) -> list[str]:
+        """Warnings when the layers do not run in the `requested` precision."""
+        return []
+
+    def load_note(self) -> str | None:
+        """How the cold start went (e.g. compiled, or imported from a cache); None: nothing to say."""
+        return None
+
     def __enter__(self) -> Runner:
         self.load()
         return self

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from mnx.errors import UnknownNameError, UsageError
-from mnx.toolkit.options import Calibrator, Precision, Route
+from mnx.toolkit.options import FILE_PRECISIONS, Calibrator, Route
 
 # The choices are defined once, in toolkit.options (route: where an engine's precision comes
 # from, docs/tensorrt/notes.md; calibrator: the legacy INT8 calibrator of the builder-flags route).
-PRECISIONS = tuple(p.value for p in Precision)
+PRECISIONS = tuple(p.value for p in FILE_PRECISIONS)
 
 
 STRONGLY_TYPED = Route.STRONGLY_TYPED
