@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from mnx.bench.accuracy import EVAL_BATCH, keras_reference, predict_all, score
+from mnx.bench.external import FileOptions, bench_plans, plan_files, split_names
 from mnx.bench.harness import HarnessConfig, measure
 from mnx.bench.records import BenchConfig, BenchResults, BenchRow, Provenance, clean_float
 from mnx.bench.stats import LatencyStats, device_stats, throughput, timing_warnings
@@ -53,6 +54,7 @@ def run_bench(
     progress: bool = True,
     data: Any = None,
     keras_mode: str = "predict_on_batch",
+    files: FileOptions | None = None,
 ) -> BenchResults:
     """Benchmark accuracy, latency, throughput and size of every requested combination.
 
@@ -61,7 +63,8 @@ def run_bench(
     the command; if nothing at all could run because exports are missing, that is an error too.
     `data` (a toolkit.data.Mnist) defaults to `load_mnist()`; `eval_limit` evaluates only the first
     N test images. `keras_mode` picks the timed Keras call: "predict_on_batch" or "function"
-    (a compiled tf.function); never `model.predict`.
+    (a compiled tf.function); never `model.predict`. Names that are model files (.onnx) are
+    benched as they are (bench.external), fed per `files` (--shapes, --preprocess, --data).
     """
     from mnx.toolkit.artifacts import artifacts_root, utc_now
 
@@ -90,7 +93,8 @@ def run_bench(
     )
     from mnx import architectures
 
-    nets = [architectures.get(n) for n in config.networks]  # unknown names fail before work
+    model_files, registered = split_names(config.networks)
+    nets = [architectures.get(n) for n in registered]  # unknown names fail before work
     for net in nets:
         if not (root / net.name / "model.keras").is_file():
             raise MissingArtifactError(
@@ -106,14 +110,18 @@ def run_bench(
         if (v := resolve(net.name, b, p, root / net.name, threads=threads, keras_mode=keras_mode))
         is not None
     ]
-    if not variants:
+    if nets and not variants:
         raise UsageError(
             "No combination to run: Keras runs the FP32 model only",
             expected="--precision fp32 with --backend keras, or an ONNX/TensorRT backend",
             fix="add fp32 to --precision or another --backend",
         )
     runnable = [v for v in variants if v.make_runner is not None]
-    if not runnable and any("mnx export" in (v.skipped_reason or "") for v in variants):
+    if (
+        not runnable
+        and not model_files
+        and any("mnx export" in (v.skipped_reason or "") for v in variants)
+    ):
         first = next(v for v in variants if "mnx export" in (v.skipped_reason or ""))
         raise MissingArtifactError(
             f"Nothing to benchmark: {first.network} {first.backend} {first.precision} is "
@@ -122,10 +130,18 @@ def run_bench(
             fix=(first.skipped_reason or "").split("run ", 1)[-1],
         )
 
-    if data is None:
-        from mnx.toolkit.data import load_mnist
+    def mnist() -> Any:
+        nonlocal data
+        if data is None:
+            from mnx.toolkit.data import load_mnist
 
-        data = load_mnist()
+            data = load_mnist()
+        return data
+
+    file_options = files or FileOptions()
+    plans = plan_files(model_files, config, file_options, mnist)
+    if nets:
+        mnist()
     rows: list[BenchRow] = []
     providers_seen: list[str] = []
     with _Progress(progress, total=len(runnable) * len(config.batch_sizes)) as bar:
@@ -150,6 +166,9 @@ def run_bench(
                 rows.extend(new_rows)
                 for r in new_rows:
                     providers_seen += [p for p in r.providers if p not in providers_seen]
+    for r in bench_plans(plans, config, harness, file_options):
+        rows.append(r)
+        providers_seen += [p for p in r.providers if p not in providers_seen]
     from mnx.toolkit import __version__
     from mnx.toolkit.versions import cpu_model, git_commit, versions
 

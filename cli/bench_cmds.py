@@ -114,6 +114,29 @@ def _render(results: Any, saved: Any | None = None) -> None:
     show_default=True,
     help="Timed Keras call: predict_on_batch, or function (compiled tf.function).",
 )
+@click.option(
+    "--shapes",
+    default=None,
+    help="Model files: input shapes as trtexec takes them, NAME:1x3x224x224[,NAME2:...]; "
+    "the first dimension is the batch.",
+)
+@click.option(
+    "--preprocess",
+    default="/255",
+    show_default=True,
+    metavar="/255|normalize|none",
+    help="Model files that classify MNIST: how pixels are scaled.",
+)
+@click.option(
+    "--data",
+    "data_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Model files: labelled inputs for accuracy, a .npz holding x and y.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Model files: seed of random inputs."
+)
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
 @click.pass_obj
 def bench_cmd(
@@ -129,11 +152,17 @@ def bench_cmd(
     threads: int | None,
     limit: int | None,
     keras_mode: str,
+    shapes: str | None,
+    preprocess: str,
+    data_file: str | None,
+    seed: int,
     no_save: bool,
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
-    Rows that cannot run here (no GPU, TensorRT absent, not exported) appear with the reason.
+    NAMES are registered networks or ONNX files (mixable); a file is benched as it is, with
+    accuracy on MNIST when it is an MNIST classifier, on --data when given, else "no labelled
+    data". Rows that cannot run here (no GPU, TensorRT absent, not exported) appear with the reason.
     Results go to ARTIFACTS/bench/<UTC time>.{json,csv,md} and latest.json, with plots.
 
     \b
@@ -141,6 +170,8 @@ def bench_cmd(
       mnx bench linear --backend keras,ort --batch-sizes 1,32
       mnx bench cnn9 --backend trt --precision fp16,int8 --duration 5
       mnx bench --all --iterations 500 --threads 2
+      mnx bench my_model.onnx linear --backend ort
+      mnx bench resnet.onnx --shapes input:1x3x224x224 --batch-sizes 1,8
     """
     from mnx.bench.report import save
     from mnx.bench.run import run_bench, trained_networks
@@ -170,6 +201,15 @@ def bench_cmd(
                 fix="run `mnx train NAME` (or `mnx pipeline --quick`)",
             )
     warm_n, warm_s = _warmup(warmup)
+    from mnx.bench.external import FileOptions
+    from mnx.toolkit.external import Preprocess, parse_shapes
+
+    files = FileOptions(
+        shapes=tuple(parse_shapes(shapes).items()),
+        preprocess=Preprocess.parse(preprocess),
+        data_path=Path(data_file) if data_file else None,
+        seed=seed,
+    )
     results = run_bench(
         selected,
         _csv(backend),
@@ -184,6 +224,7 @@ def bench_cmd(
         eval_limit=limit,
         progress=sys.stderr.isatty(),
         keras_mode=keras_mode,
+        files=files,
     )
     _render(results, None if no_save else save(results, root))
 

@@ -1,0 +1,211 @@
+"""`mnx bench path/to/model.onnx`: a foreign ONNX file is benched as it is, with accuracy from MNIST
+or --data when it can be labelled and "no labelled data" otherwise; mistakes give one message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnx.bench.records import BenchResults
+from mnx.cli import main
+from support.paths import SUBSET
+
+
+def _save(graph: object, path: Path) -> Path:
+    import onnx
+    from onnx import helper
+
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def _weights() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    return (rng.standard_normal((784, 10)) * 0.05).astype(np.float32), (
+        rng.standard_normal(10) * 0.1
+    ).astype(np.float32)
+
+
+def gemm_model(path: Path) -> Path:
+    """A Gemm 784 -> 10 with fixed weights, named unlike mnx's exports ("pixels" -> "logits")."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    w, b = _weights()
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["pixels", "W", "B"], ["logits"])],
+        "foreign_gemm",
+        [helper.make_tensor_value_info("pixels", TensorProto.FLOAT, ["N", 784])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")],
+    )
+    return _save(graph, path)
+
+
+def conv_model(path: Path) -> Path:
+    """A 3x32x32 image model: not MNIST, so nothing labels it."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    k = np.random.default_rng(1).standard_normal((4, 3, 3, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["image", "K"], ["features"])],
+        "foreign_conv",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, 32, 32])],
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", 4, 30, 30])],
+        [numpy_helper.from_array(k, "K")],
+    )
+    return _save(graph, path)
+
+
+def two_input_model(path: Path) -> Path:
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["a", "b"], ["sum"])],
+        "two_inputs",
+        [
+            helper.make_tensor_value_info("a", TensorProto.FLOAT, ["N", "seq"]),
+            helper.make_tensor_value_info("b", TensorProto.FLOAT, ["N", "seq"]),
+        ],
+        [helper.make_tensor_value_info("sum", TensorProto.FLOAT, ["N", "seq"])],
+    )
+    return _save(graph, path)
+
+
+def numpy_accuracy() -> float:
+    """The Gemm's accuracy on the committed subset, computed without ONNX Runtime."""
+    w, b = _weights()
+    with np.load(SUBSET) as f:
+        x, y = f["x_test"], f["y_test"]
+    logits = (x.reshape(len(x), 784).astype(np.float32) / 255.0) @ w + b
+    return float((logits.argmax(1) == y).mean())
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+FAST = ("--backend", "ort", "--batch-sizes", "1,4", "--iterations", "5", "--warmup", "1")
+
+
+def test_foreign_mnist_gemm_scores_like_numpy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    model = gemm_model(tmp_path / "gemm.onnx")
+    root = tmp_path / "art"
+    code, out, _ = run(capsys, "--artifacts", str(root), "bench", str(model), *FAST)
+    assert code == 0, out
+    results = BenchResults.load(root / "bench" / "latest.json")
+    rows = results.measured()
+    assert [(r.network, r.backend, r.batch_size) for r in rows] == [
+        ("gemm", "ort", 1),
+        ("gemm", "ort", 4),
+    ]
+    from mnx.toolkit.artifacts import sha256_file
+
+    expected = numpy_accuracy()
+    for r in rows:
+        assert r.accuracy == pytest.approx(expected, abs=1e-9)
+        assert r.eval_images == 1000
+        assert r.source_sha256 == sha256_file(model)
+        assert r.params == 7850 and r.flops_per_image == 2 * 784 * 10
+    assert f"{expected * 100:.2f}%" in out
+
+
+def test_data_npz_labels_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    model = gemm_model(tmp_path / "gemm.onnx")
+    with np.load(SUBSET) as f:
+        x = f["x_test"][:200].reshape(200, 784).astype(np.float32) / 255.0
+        y = f["y_test"][:200].astype(np.int64)
+    np.savez(tmp_path / "d.npz", x=x, y=y)
+    w, b = _weights()
+    expected = float(((x @ w + b).argmax(1) == y).mean())
+    root = tmp_path / "art"
+    args = ("bench", str(model), "--data", str(tmp_path / "d.npz"), *FAST)
+    code, _, _ = run(capsys, "--artifacts", str(root), *args)
+    assert code == 0
+    rows = BenchResults.load(root / "bench" / "latest.json").measured()
+    assert rows and all(
+        r.accuracy == pytest.approx(expected) and r.eval_images == 200 for r in rows
+    )
+
+
+def test_non_mnist_model_has_no_labelled_data(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    model = conv_model(tmp_path / "conv.onnx")
+    root = tmp_path / "art"
+    code, out, _ = run(capsys, "--artifacts", str(root), "bench", str(model), *FAST)
+    assert code == 0
+    assert "no labelled data" in out
+    raw = json.loads((root / "bench" / "latest.json").read_text())
+    measured = [r for r in raw["rows"] if r["skipped_reason"] is None]
+    assert len(measured) == 2
+    assert all(r["accuracy"] is None and r["p50_ms"] > 0 for r in measured)
+    assert "random (seed 0" in measured[0]["note"]
+
+
+def test_file_and_registered_name_mix(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A file next to a name that is not trained: the name's error comes before any timing."""
+    model = conv_model(tmp_path / "conv.onnx")
+    code, _, err = run(capsys, "--artifacts", str(tmp_path), "bench", str(model), "linear", *FAST)
+    assert code == 1 and "mnx train linear" in err
+
+
+@pytest.mark.parametrize(
+    ("make", "extra", "code", "needle"),
+    [
+        (conv_model, ["--shapes", "image:1x3xfoo"], 2, "is not NAME:DIMS"),
+        (conv_model, ["--shapes", "img:1x3x32x32"], 2, "which 'conv.onnx' has no input called"),
+        (conv_model, ["--shapes", "image:1x3x64x64"], 2, "fixed at 32"),
+        (two_input_model, [], 2, "dynamic dimensions in input a (Nxseq), b (Nxseq)"),
+        (lambda p: p.write_bytes(b"not a model") and p, [], 1, "cannot be read as an ONNX model"),
+        (lambda p: p, [], 1, "does not exist"),
+    ],
+)
+def test_file_mistakes_one_message(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    make: object,
+    extra: list[str],
+    code: int,
+    needle: str,
+) -> None:
+    path = tmp_path / ("conv.onnx" if make is conv_model else "m.onnx")
+    make(path)  # type: ignore[operator]
+    got, out, err = run(capsys, "--artifacts", str(tmp_path), "bench", str(path), *extra, *FAST)
+    assert got == code, err
+    assert needle in err and "Fix:" in err and len(err.strip().splitlines()) == 1
+
+
+def test_two_inputs_run_with_shapes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    model = two_input_model(tmp_path / "add.onnx")
+    shapes = "a:1x16,b:1x16"
+    code, out, _ = run(
+        capsys, "--artifacts", str(tmp_path), "bench", str(model), "--shapes", shapes, *FAST
+    )
+    assert code == 0
+    rows = BenchResults.load(tmp_path / "bench" / "latest.json").measured()
+    assert [r.batch_size for r in rows] == [1, 4] and all(r.accuracy is None for r in rows)
+
+
+def test_changed_file_is_another_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Same name, other bytes: compare matches nothing rather than mixing the two models."""
+    from mnx.bench.compare import compare
+
+    model = gemm_model(tmp_path / "net.onnx")
+    root = tmp_path / "art"
+    assert run(capsys, "--artifacts", str(root), "bench", str(model), *FAST)[0] == 0
+    first = BenchResults.load(root / "bench" / "latest.json")
+    conv_model(model)  # overwrite: another model under the same path
+    assert run(capsys, "--artifacts", str(root), "bench", str(model), *FAST)[0] == 0
+    second = BenchResults.load(root / "bench" / "latest.json")
+    cmp = compare(first, second)
+    assert not cmp.changes and len(cmp.only_in_a) == 2 and len(cmp.only_in_b) == 2
