@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -91,6 +92,20 @@ METHODS = ("entropy", "minmax", "percentile")
     help="TensorRT builder workspace limit (MiB).",
 )
 @click.option("--rebuild", is_flag=True, help="Rebuild TensorRT engines even when current.")
+@click.option(
+    "--data",
+    "data_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Keras files: a .npz holding x and y for parity checks and INT8 calibration.",
+)
+@click.option(
+    "--preprocess",
+    default="/255",
+    show_default=True,
+    metavar="/255|normalize|none",
+    help="Keras files that classify MNIST: how pixels are scaled.",
+)
 @click.pass_context
 def export_cmd(
     ctx: click.Context,
@@ -109,8 +124,10 @@ def export_cmd(
     max_batch: int,
     workspace_mib: int,
     rebuild: bool,
+    data_file: str | None,
+    preprocess: str,
 ) -> None:
-    """Export a trained network to ONNX (FP32 always; FP16 and INT8 on request), check every
+    """Export a trained network (or a .keras file) to ONNX (FP32 always; FP16 and INT8 on request), check every
     file against Keras on the 10,000 test images, and build TensorRT engines where available.
 
     \b
@@ -119,6 +136,7 @@ def export_cmd(
       mnx export cnn9 --fp16 --int8
       mnx export m31_k3 --int8 --calibration-method minmax --calibration-samples 2000
       mnx export cnn9 --fp16 --int8 --trt --max-batch 1024
+      mnx export path/to/my_model.keras --fp16 --int8   (-> artifacts/my_model/)
     """
     from mnx.toolkit.export.pipeline import ExportOptions, export
     from mnx.toolkit.export.tensorrt import EngineOptions
@@ -146,11 +164,25 @@ def export_cmd(
     )
     from rich.console import Console
 
+    from mnx.toolkit.external import is_model_file
+
     console = Console(stderr=True)
     with console.status(f"Exporting {name}") as status:
-        report = export(
-            name, options, ctx.obj.artifacts, progress=lambda msg: status.update(f"{name}: {msg}")
-        )
+        progress = lambda msg: status.update(f"{name}: {msg}")  # noqa: E731
+        if is_model_file(name):
+            from mnx.toolkit.export.keras_file import export_model_file
+            from mnx.toolkit.external import Preprocess
+
+            report = export_model_file(
+                Path(name),
+                options,
+                ctx.obj.artifacts,
+                data_path=Path(data_file) if data_file else None,
+                preprocess=Preprocess.parse(preprocess),
+                progress=progress,
+            )
+        else:
+            report = export(name, options, ctx.obj.artifacts, progress=progress)
     render(report)
 
 

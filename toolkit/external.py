@@ -77,7 +77,10 @@ class ModelFile:
 
     @property
     def label(self) -> str:
-        """The name its rows carry: the file's stem (its sha256 is recorded beside it)."""
+        """The name its rows carry: the file's stem, or for mnx's own `NAME/model.<variant>.onnx`
+        the folder's name (its sha256 is recorded beside it either way)."""
+        if self.path.stem.startswith("model.") and self.path.parent.name:
+            return self.path.parent.name
         return self.path.stem
 
 
