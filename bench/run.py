@@ -32,10 +32,13 @@ DEFAULT_BATCH_SIZES = (1, 32, 256)
 
 
 def trained_networks(root: Path) -> list[str]:
-    """Registered networks that have a model.keras under `root`, in registry order."""
+    """Registered networks that have a model.keras under `root`, in registry order, then those
+    trained from an --arch-file (toolkit.user_archs re-registers them by name)."""
     from mnx import architectures
+    from mnx.toolkit.user_archs import remembered_names
 
-    return [n for n in architectures.names() if (root / n / "model.keras").is_file()]
+    known = [n for n in architectures.names() if (root / n / "model.keras").is_file()]
+    return known + [n for n in remembered_names(root) if n not in known]
 
 
 def run_bench(

@@ -70,7 +70,7 @@ class ModelFile:
     path: Path
     sha256: str
     size_bytes: int
-    params: int  # elements of all initializers
+    params: int  # weight elements (float and 8-bit initializers)
     precision: str  # "int8" (Q/DQ or integer ops), "fp16" (FP16 weights) or "fp32"
     inputs: tuple[TensorInfo, ...]
     outputs: tuple[TensorInfo, ...]
@@ -121,10 +121,20 @@ def inspect_onnx(path: Path) -> ModelFile:
         path=path,
         sha256=sha256_file(path),
         size_bytes=path.stat().st_size,
-        params=int(sum(int(np.prod(i.dims)) for i in model.graph.initializer)),
+        params=_params(model),
         precision=_precision(model),
         inputs=tuple(_tensor(v) for v in model.graph.input if v.name not in inits),
         outputs=tuple(_tensor(v) for v in model.graph.output),
+    )
+
+
+def _params(model: Any) -> int:
+    """Weight elements: initializers other than int32/int64 ones (shapes, indices, axes)."""
+    from onnx import TensorProto
+
+    shapes = (TensorProto.INT64, TensorProto.INT32)
+    return int(
+        sum(int(np.prod(i.dims)) for i in model.graph.initializer if i.data_type not in shapes)
     )
 
 
