@@ -9,6 +9,7 @@ from MNIST when the file is an MNIST classifier, from `--data x.npz` when given,
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -343,7 +344,20 @@ def plan_files(
     files: Sequence[str], config: BenchConfig, options: FileOptions, mnist: Callable[[], Any]
 ) -> list[_Plan]:
     """Inspect every file and check its shapes and data: user errors come before any timing."""
-    return [plan_file(f, config, options, mnist) for f in files]
+    if not files and (options.shapes or options.data_path is not None):
+        raise UsageError(
+            "--shapes and --data apply to model files, and no model file was given",
+            expected="an .onnx path among the names (registered networks have fixed shapes)",
+            fix="drop --shapes/--data, or pass the model file",
+        )
+    plans = [plan_file(f, config, options, mnist) for f in files]
+    labels = [p.info.label for p in plans]
+    for i, p in enumerate(plans):  # two files with one stem: the sha256 tells their rows apart
+        if labels.count(p.info.label) > 1:
+            plans[i] = dataclasses.replace(
+                p, info=dataclasses.replace(p.info, name=f"{p.info.label}@{p.info.sha256[:8]}")
+            )
+    return plans
 
 
 def bench_plans(

@@ -98,6 +98,17 @@ def run_bench(
 
     model_files, registered = split_names(config.networks)
     nets = [architectures.get(n) for n in registered]  # unknown names fail before work
+
+    def mnist() -> Any:
+        nonlocal data
+        if data is None:
+            from mnx.toolkit.data import load_mnist
+
+            data = load_mnist()
+        return data
+
+    file_options = files or FileOptions()
+    plans = plan_files(model_files, config, file_options, mnist)
     for net in nets:
         if not (root / net.name / "model.keras").is_file():
             raise MissingArtifactError(
@@ -133,16 +144,6 @@ def run_bench(
             fix=(first.skipped_reason or "").split("run ", 1)[-1],
         )
 
-    def mnist() -> Any:
-        nonlocal data
-        if data is None:
-            from mnx.toolkit.data import load_mnist
-
-            data = load_mnist()
-        return data
-
-    file_options = files or FileOptions()
-    plans = plan_files(model_files, config, file_options, mnist)
     if nets:
         mnist()
     rows: list[BenchRow] = []

@@ -11,6 +11,7 @@ A file's identity is its sha256: records carry it, so results of a changed file 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -74,11 +75,14 @@ class ModelFile:
     precision: str  # "int8" (Q/DQ or integer ops), "fp16" (FP16 weights) or "fp32"
     inputs: tuple[TensorInfo, ...]
     outputs: tuple[TensorInfo, ...]
+    name: str | None = None  # set when two files of one run share a label
 
     @property
     def label(self) -> str:
         """The name its rows carry: the file's stem, or for mnx's own `NAME/model.<variant>.onnx`
         the folder's name (its sha256 is recorded beside it either way)."""
+        if self.name:
+            return self.name
         if self.path.stem.startswith("model.") and self.path.parent.name:
             return self.path.parent.name
         return self.path.stem
@@ -86,7 +90,9 @@ class ModelFile:
 
 def is_model_file(name: str) -> bool:
     """True when a bench/export argument names a file rather than a registered network."""
-    return name.lower().endswith(MODEL_SUFFIXES) or "/" in name or Path(name).is_file()
+    # Not "an existing file": a file called `linear` in the working directory must not shadow the
+    # registered network; `./linear` names the file.
+    return name.lower().endswith(MODEL_SUFFIXES) or "/" in name or os.sep in name
 
 
 def require_file(path: Path, what: str) -> None:

@@ -209,3 +209,43 @@ def test_changed_file_is_another_model(capsys: pytest.CaptureFixture[str], tmp_p
     second = BenchResults.load(root / "bench" / "latest.json")
     cmp = compare(first, second)
     assert not cmp.changes and len(cmp.only_in_a) == 2 and len(cmp.only_in_b) == 2
+
+
+def test_shapes_without_a_file_and_keras_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys, "--artifacts", str(tmp_path), "bench", "linear", "--shapes", "x:1x784"
+    )
+    assert code == 2 and "apply to model files" in err
+    (tmp_path / "m.keras").write_bytes(b"x")
+    code, _, err = run(capsys, "--artifacts", str(tmp_path), "bench", str(tmp_path / "m.keras"))
+    assert code == 2 and "mnx export" in err and len(err.strip().splitlines()) == 1
+
+
+def test_two_files_with_one_stem_stay_apart(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = gemm_model(tmp_path / "a" / "net.onnx")
+    two = conv_model(tmp_path / "b" / "net.onnx")
+    root = tmp_path / "art"
+    code, _, err = run(capsys, "--artifacts", str(root), "bench", str(one), str(two), *FAST)
+    assert code == 0, err
+    rows = BenchResults.load(root / "bench" / "latest.json").measured()
+    assert len({r.network for r in rows}) == 2 and all(r.network.startswith("net@") for r in rows)
+
+
+def test_openvino_file_runner_matches_numpy(tmp_path: Path) -> None:
+    pytest.importorskip("openvino")
+    from mnx.toolkit.runners.onnx_file import OpenVinoFileRunner
+
+    model = gemm_model(tmp_path / "gemm.onnx")
+    w, b = _weights()
+    x = np.random.default_rng(0).random((5, 784)).astype(np.float32)
+    with OpenVinoFileRunner(model, threads=1) as runner:
+        y = runner.infer({"pixels": x})
+        y1 = runner.infer(x[:1])  # another shape: recompiled, still right
+    np.testing.assert_allclose(y, x @ w + b, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(y1, x[:1] @ w + b, rtol=1e-4, atol=1e-5)
