@@ -25,6 +25,7 @@ from mnx.bench.variants import Variant
 from mnx.errors import DataError, MnxError, UsageError
 from mnx.toolkit.external import (
     DEFAULT_SEED,
+    SOURCE_RECORD,
     LabelledData,
     ModelFile,
     Preprocess,
@@ -51,10 +52,37 @@ class FileOptions:
     seed: int = DEFAULT_SEED
 
 
-def split_names(names: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(model files, registered network names), each in the order given."""
-    files = [n for n in names if is_model_file(n)]
-    return files, [n for n in names if n not in files]
+def split_names(
+    names: Sequence[str], root: Path | None = None, precisions: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
+    """(model files, registered network names), each in the order given. A name exported from a
+    Keras file (`mnx export my.keras` -> root/my/source.json) stands for its ONNX files."""
+    files: list[str] = []
+    registered: list[str] = []
+    for n in names:
+        if is_model_file(n):
+            files.append(n)
+        elif root is not None and (found := adopted_files(root / n, precisions)):
+            files.extend(str(f) for f in found)
+        else:
+            registered.append(n)
+    return files, registered
+
+
+def adopted_names(root: Path) -> list[str]:
+    """Folders under `root` made by `mnx export FILE.keras` that hold an FP32 ONNX file, sorted."""
+    if not root.is_dir():
+        return []
+    return sorted(d.name for d in root.iterdir() if adopted_files(d, ("fp32",)))
+
+
+def adopted_files(net_dir: Path, precisions: Sequence[str]) -> list[Path]:
+    """The ONNX files `mnx export FILE.keras` made in `net_dir`, per precision (INT8: the uint8
+    encoding ONNX Runtime's CPU kernels run fast, as for registered networks)."""
+    if not (net_dir / SOURCE_RECORD).is_file():
+        return []
+    names = {"fp32": "model.fp32.onnx", "fp16": "model.fp16.onnx", "int8": "model.int8.u8.onnx"}
+    return [net_dir / names[p] for p in precisions if p in names and (net_dir / names[p]).is_file()]
 
 
 @dataclass(frozen=True)
@@ -351,9 +379,9 @@ def plan_files(
             fix="drop --shapes/--data, or pass the model file",
         )
     plans = [plan_file(f, config, options, mnist) for f in files]
-    labels = [p.info.label for p in plans]
-    for i, p in enumerate(plans):  # two files with one stem: the sha256 tells their rows apart
-        if labels.count(p.info.label) > 1:
+    keys = [(p.info.label, p.info.precision) for p in plans]
+    for i, p in enumerate(plans):  # two files, one row key: the sha256 tells their rows apart
+        if keys.count((p.info.label, p.info.precision)) > 1:
             plans[i] = dataclasses.replace(
                 p, info=dataclasses.replace(p.info, name=f"{p.info.label}@{p.info.sha256[:8]}")
             )

@@ -33,12 +33,16 @@ DEFAULT_BATCH_SIZES = (1, 32, 256)
 
 def trained_networks(root: Path) -> list[str]:
     """Registered networks that have a model.keras under `root`, in registry order, then those
-    trained from an --arch-file (toolkit.user_archs re-registers them by name)."""
+    trained from an --arch-file (toolkit.user_archs re-registers them by name), then Keras files
+    exported with `mnx export FILE.keras` (bench.external)."""
     from mnx import architectures
     from mnx.toolkit.user_archs import remembered_names
 
     known = [n for n in architectures.names() if (root / n / "model.keras").is_file()]
-    return known + [n for n in remembered_names(root) if n not in known]
+    known += [n for n in remembered_names(root) if n not in known]
+    from mnx.bench.external import adopted_names
+
+    return known + [n for n in adopted_names(root) if n not in known]
 
 
 def run_bench(
@@ -96,7 +100,7 @@ def run_bench(
     )
     from mnx import architectures
 
-    model_files, registered = split_names(config.networks)
+    model_files, registered = split_names(config.networks, root, config.precisions)
     nets = [architectures.get(n) for n in registered]  # unknown names fail before work
 
     def mnist() -> Any:

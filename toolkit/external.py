@@ -23,6 +23,7 @@ import numpy as np
 from mnx.errors import CorruptArtifactError, DataError, MissingArtifactError, UsageError
 
 MODEL_SUFFIXES = (".onnx", ".keras")
+SOURCE_RECORD = "source.json"  # in <root>/<stem>/: the .keras file `mnx export FILE` adopted
 MNIST_SHAPES = ((28, 28, 1), (1, 28, 28), (784,), (28, 28))
 NUM_CLASSES = 10
 DEFAULT_SEED = 0

@@ -249,3 +249,23 @@ def test_openvino_file_runner_matches_numpy(tmp_path: Path) -> None:
         y1 = runner.infer(x[:1])  # another shape: recompiled, still right
     np.testing.assert_allclose(y, x @ w + b, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(y1, x[:1] @ w + b, rtol=1e-4, atol=1e-5)
+
+
+def test_fixed_batch_runs_its_batch_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A model exported with batch 1 (static shapes): batch 1 is measured, batch 4 says why not."""
+    import onnx
+
+    model = gemm_model(tmp_path / "static.onnx")
+    proto = onnx.load(str(model))
+    for v in (proto.graph.input[0], proto.graph.output[0]):
+        v.type.tensor_type.shape.dim[0].dim_value = 1
+    onnx.save(proto, str(model))
+    root = tmp_path / "art"
+    code, _, err = run(capsys, "--artifacts", str(root), "bench", str(model), *FAST)
+    assert code == 0, err
+    rows = BenchResults.load(root / "bench" / "latest.json").rows
+    by_batch = {r.batch_size: r for r in rows}
+    assert by_batch[1].accuracy == pytest.approx(numpy_accuracy())
+    assert by_batch[4].skipped_reason == "the model's batch dimension is fixed at 1"

@@ -32,6 +32,7 @@ from mnx.toolkit.external import (
     DEFAULT_SEED,
     MNIST_SHAPES,
     NUM_CLASSES,
+    SOURCE_RECORD,
     Preprocess,
     load_npz,
     mnist_inputs,
@@ -39,7 +40,6 @@ from mnx.toolkit.external import (
 )
 
 SOURCE_FILE = "source.keras"
-SOURCE_RECORD = "source.json"
 PARITY_SAMPLES = 1000  # random or --data inputs checked per variant (MNIST: the whole test set)
 Progress = Callable[[str], None]
 
@@ -96,8 +96,9 @@ def export_keras_file(
             fix="drop --trt; build an engine from the ONNX with trtexec",
         )
     require_file(path, "Keras model")
-    name = _name_for(path)
-    net_dir = (root or artifacts_root()) / name
+    root = root or artifacts_root()
+    name = _name_for(path, root)
+    net_dir = root / name
     model = _load(path)
     spec = _signature(model, path)
     data = _data(spec, options, data_path, preprocess)
@@ -139,7 +140,7 @@ def export_keras_file(
     )
 
 
-def _name_for(path: Path) -> str:
+def _name_for(path: Path, root: Path) -> str:
     from mnx import architectures
 
     name = path.stem
@@ -150,9 +151,11 @@ def _name_for(path: Path) -> str:
             expected="a file name that is not a registered network's name",
             fix=f"rename the file, e.g. my_{name}.keras",
         )
-    if name.startswith(".") or name in ("bench", "cache") or os.sep in name:
+    trained = (root / name / "model.keras").is_file()
+    if name.startswith(".") or name in ("bench", "cache") or os.sep in name or trained:
         raise UsageError(
-            f"'{path.name}' gives the artifacts folder name '{name}', which mnx reserves",
+            f"'{path.name}' gives the artifacts folder name '{name}', which mnx reserves"
+            + (" (it holds a network trained by `mnx train`)" if trained else ""),
             expected="a plain file name",
             fix="rename the file",
         )

@@ -111,3 +111,27 @@ def test_keras_file_mistakes(
         path.write_bytes(content)
     got, _, err = run(capsys, "--artifacts", str(tmp_path / "art"), "export", str(path))
     assert got == code and needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_exported_keras_file_benches_by_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """After `mnx export their_net.keras`, `mnx bench their_net` and `bench --all` find its ONNX
+    files, with the accuracy its parity check measured."""
+    from mnx.bench.records import BenchResults
+    from mnx.toolkit.artifacts import load_manifest
+
+    model = mnist_model(tmp_path / "their_net.keras")
+    root = tmp_path / "art"
+    assert run(capsys, "--artifacts", str(root), "export", str(model), "--fp16")[0] == 0
+    fast = ("--backend", "ort", "--batch-sizes", "1", "--iterations", "3")
+    code, _, err = run(capsys, "--artifacts", str(root), "bench", "--all", *fast)
+    assert code == 0, err
+    rows = BenchResults.load(root / "bench" / "latest.json").measured()
+    assert sorted((r.network, r.precision) for r in rows) == [
+        ("their_net", "fp16"),
+        ("their_net", "fp32"),
+    ]
+    parity = load_manifest(root / "their_net")["artifacts"]["model.fp32.onnx"]["export"]["parity"]
+    fp32 = next(r for r in rows if r.precision == "fp32")
+    assert fp32.accuracy == pytest.approx(parity["accuracy"])
