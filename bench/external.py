@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from mnx.bench.file_backends import file_runner
 from mnx.bench.harness import HarnessConfig, measure
 from mnx.bench.records import BenchConfig, BenchRow, clean_float
 from mnx.bench.stats import LatencyStats, device_stats, throughput, timing_warnings
@@ -170,7 +171,7 @@ def file_variants(plan: _Plan, backends: Sequence[str], threads: int | None) -> 
     for backend in backends:
         if backend == "keras":
             continue  # like Keras INT8 for a registered network: the combination does not exist
-        make, reason = _runner_factory(backend, info.path, threads)
+        make, reason = file_runner(backend, info.path, threads)
         out.append(
             Variant(
                 info.label,
@@ -183,45 +184,6 @@ def file_variants(plan: _Plan, backends: Sequence[str], threads: int | None) -> 
             )
         )
     return out
-
-
-def _runner_factory(
-    backend: str, path: Path, threads: int | None
-) -> tuple[Callable[[], Runner] | None, str | None]:
-    from mnx.toolkit.runners.onnx_file import OnnxFileRunner, OpenVinoFileRunner
-
-    if backend == "ort":
-        try:
-            from mnx.toolkit.runners.ort import import_onnxruntime
-
-            import_onnxruntime()
-        except MnxError as exc:
-            return None, exc.render()
-        return (lambda: OnnxFileRunner(path, threads)), None
-    if backend == "ort-cuda":
-        from mnx.toolkit.gpu import gpu_info, ort_cuda_status
-
-        status = ort_cuda_status()
-        if not status.available:
-            return None, status.problem
-        if gpu_info() is None:
-            return None, "no CUDA GPU"
-        return (
-            lambda: OnnxFileRunner(path, None, ("CUDAExecutionProvider",), backend="ort-cuda")
-        ), None
-    if backend == "openvino":
-        import importlib.util
-
-        if importlib.util.find_spec("openvino") is None:
-            return None, "OpenVINO not installed (pip install openvino)"
-        return (lambda: OpenVinoFileRunner(path, threads)), None
-    if backend == "trt":
-        from mnx.toolkit.gpu import gpu_info
-
-        if gpu_info() is None:
-            return None, "no CUDA GPU"
-        return None, "TensorRT engines from model files are not built by mnx yet (use trtexec)"
-    return None, f"backend {backend} has no runner for model files yet"
 
 
 def bench_file(
@@ -259,13 +221,16 @@ def _row(v: Variant, plan: _Plan, batch: int | None, **fields: Any) -> BenchRow:
 
 
 def _feeds(plan: _Plan, shapes: dict[str, tuple[int, ...]], seed: int) -> Any:
+    """One batch: a plain array for a single-input model (what every runner's `infer` takes), a
+    {name: array} dict for several inputs."""
     if plan.labelled is None:
-        return random_inputs(shapes, plan.info, seed)
+        feeds = random_inputs(shapes, plan.info, seed)
+        return next(iter(feeds.values())) if len(feeds) == 1 else feeds
     b = next(iter(shapes.values()))[0]
     x = plan.labelled.x
     reps = -(-b // len(x))
     xb = np.concatenate([x] * reps)[:b] if reps > 1 else x[:b]
-    return {plan.info.inputs[0].name: np.ascontiguousarray(xb)}
+    return np.ascontiguousarray(xb)
 
 
 def _accuracy(runner: Runner, plan: _Plan) -> tuple[int | None, float | None]:
