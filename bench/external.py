@@ -23,7 +23,7 @@ from mnx.bench.harness import HarnessConfig, measure
 from mnx.bench.records import BenchConfig, BenchRow, clean_float
 from mnx.bench.stats import LatencyStats, device_stats, throughput, timing_warnings
 from mnx.bench.variants import Variant
-from mnx.errors import DataError, MnxError, UsageError
+from mnx.errors import DataError, MnxError, StaleArtifactError, UsageError
 from mnx.toolkit.external import (
     DEFAULT_SEED,
     SOURCE_RECORD,
@@ -83,7 +83,29 @@ def adopted_files(net_dir: Path, precisions: Sequence[str]) -> list[Path]:
     if not (net_dir / SOURCE_RECORD).is_file():
         return []
     names = {"fp32": "model.fp32.onnx", "fp16": "model.fp16.onnx", "int8": "model.int8.u8.onnx"}
-    return [net_dir / names[p] for p in precisions if p in names and (net_dir / names[p]).is_file()]
+    found = [
+        net_dir / names[p] for p in precisions if p in names and (net_dir / names[p]).is_file()
+    ]
+    for f in found:
+        _require_recorded(f)
+    return found
+
+
+def _require_recorded(path: Path) -> None:
+    """An exported file is benched by name only as mnx recorded it (after its parity check)."""
+    from mnx.bench.variants import stale_reason
+    from mnx.toolkit.artifacts import artifact_record, read_json
+
+    reason = stale_reason(path.parent, path.name)
+    if reason is None and artifact_record(path.parent, path.name) is None:
+        reason = f"{path.name} has no export record"
+    if reason is not None:
+        origin = read_json(path.parent / SOURCE_RECORD).get("path", "FILE.keras")
+        raise StaleArtifactError(
+            f"'{path.parent.name}': {reason}",
+            expected="ONNX files as `mnx export` wrote and checked them",
+            fix=f"run `mnx export {origin}` again (or bench the file by its path to take it as is)",
+        )
 
 
 @dataclass(frozen=True)

@@ -269,3 +269,28 @@ def test_fixed_batch_runs_its_batch_only(
     by_batch = {r.batch_size: r for r in rows}
     assert by_batch[1].accuracy == pytest.approx(numpy_accuracy())
     assert by_batch[4].skipped_reason == "the model's batch dimension is fixed at 1"
+
+
+@pytest.mark.parametrize("preprocess", ["none", "normalize"])
+def test_preprocess_choice_feeds_the_model(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, preprocess: str
+) -> None:
+    model = gemm_model(tmp_path / "gemm.onnx")
+    w, b = _weights()
+    with np.load(SUBSET) as f:
+        x, y = f["x_test"].reshape(-1, 784).astype(np.float32), f["y_test"]
+    if preprocess == "normalize":
+        x = (x / 255.0 - 0.1307) / 0.3081
+    expected = float(((x @ w + b).argmax(1) == y).mean())
+    root = tmp_path / "art"
+    args = ("bench", str(model), "--preprocess", preprocess, *FAST)
+    assert run(capsys, "--artifacts", str(root), *args)[0] == 0
+    rows = BenchResults.load(root / "bench" / "latest.json").measured()
+    assert all(r.accuracy == pytest.approx(expected, abs=1e-9) for r in rows)
+    assert f"preprocess {preprocess}" in (rows[0].note or "")
+
+
+def test_bad_preprocess(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    model = gemm_model(tmp_path / "gemm.onnx")
+    code, _, err = run(capsys, "bench", str(model), "--preprocess", "/256", *FAST)
+    assert code == 2 and "Unknown preprocessing '/256'" in err

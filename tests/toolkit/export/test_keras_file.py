@@ -135,3 +135,15 @@ def test_exported_keras_file_benches_by_name(
     parity = load_manifest(root / "their_net")["artifacts"]["model.fp32.onnx"]["export"]["parity"]
     fp32 = next(r for r in rows if r.precision == "fp32")
     assert fp32.accuracy == pytest.approx(parity["accuracy"])
+
+
+def test_edited_export_is_refused_by_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    model = mnist_model(tmp_path / "their_net.keras")
+    root = tmp_path / "art"
+    assert run(capsys, "--artifacts", str(root), "export", str(model))[0] == 0
+    onnx_file = root / "their_net" / "model.fp32.onnx"
+    onnx_file.write_bytes(onnx_file.read_bytes() + b"\0")
+    code, _, err = run(capsys, "--artifacts", str(root), "bench", "their_net", "--backend", "ort")
+    assert code == 1 and "changed since mnx wrote it" in err and f"mnx export {model}" in err
