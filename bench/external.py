@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from mnx.bench.file_backends import file_runner
+from mnx.bench.file_backends import FILE_BACKENDS, file_runner
 from mnx.bench.harness import HarnessConfig, measure
 from mnx.bench.records import BenchConfig, BenchRow, clean_float
 from mnx.bench.stats import LatencyStats, device_stats, throughput, timing_warnings
@@ -364,6 +364,12 @@ def plan_files(
             "--shapes and --data apply to model files, and no model file was given",
             expected="an .onnx path among the names (registered networks have fixed shapes)",
             fix="drop --shapes/--data, or pass the model file",
+        )
+    if files and set(config.backends) <= {"keras"}:
+        raise UsageError(
+            "Keras runs .keras models only; ONNX files were given with --backend keras",
+            expected="an ONNX backend for the files: " + ", ".join(FILE_BACKENDS),
+            fix="pass e.g. --backend ort",
         )
     plans = [plan_file(f, config, options, mnist) for f in files]
     keys = [(p.info.label, p.info.precision) for p in plans]

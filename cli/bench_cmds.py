@@ -118,7 +118,7 @@ def _render(results: Any, saved: Any | None = None) -> None:
     "--shapes",
     default=None,
     help="Model files: input shapes as trtexec takes them, NAME:1x3x224x224[,NAME2:...]; "
-    "the first dimension is the batch.",
+    "the first dimension is the batch (run alone unless --batch-sizes is given).",
 )
 @click.option(
     "--preprocess",
@@ -204,8 +204,12 @@ def bench_cmd(
     from mnx.bench.external import FileOptions
     from mnx.toolkit.external import Preprocess, parse_shapes
 
+    given = parse_shapes(shapes)
+    source = click.get_current_context().get_parameter_source("batch_sizes")
+    if given and source is click.core.ParameterSource.DEFAULT:
+        batch_sizes = str(next(iter(given.values()))[0])  # as trtexec: run the shape given
     files = FileOptions(
-        shapes=tuple(parse_shapes(shapes).items()),
+        shapes=tuple(given.items()),
         preprocess=Preprocess.parse(preprocess),
         data_path=Path(data_file) if data_file else None,
         seed=seed,

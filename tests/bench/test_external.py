@@ -168,6 +168,7 @@ def test_file_and_registered_name_mix(capsys: pytest.CaptureFixture[str], tmp_pa
         (two_input_model, [], 2, "dynamic dimensions in input a (Nxseq), b (Nxseq)"),
         (lambda p: p.write_bytes(b"not a model") and p, [], 1, "cannot be read as an ONNX model"),
         (lambda p: p, [], 1, "does not exist"),
+        (conv_model, ["--backend", "keras"], 2, "Keras runs .keras models only"),
     ],
 )
 def test_file_mistakes_one_message(
@@ -180,7 +181,7 @@ def test_file_mistakes_one_message(
 ) -> None:
     path = tmp_path / ("conv.onnx" if make is conv_model else "m.onnx")
     make(path)  # type: ignore[operator]
-    got, out, err = run(capsys, "--artifacts", str(tmp_path), "bench", str(path), *extra, *FAST)
+    got, out, err = run(capsys, "--artifacts", str(tmp_path), "bench", str(path), *FAST, *extra)
     assert got == code, err
     assert needle in err and "Fix:" in err and len(err.strip().splitlines()) == 1
 
@@ -294,3 +295,14 @@ def test_bad_preprocess(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     model = gemm_model(tmp_path / "gemm.onnx")
     code, _, err = run(capsys, "bench", str(model), "--preprocess", "/256", *FAST)
     assert code == 2 and "Unknown preprocessing '/256'" in err
+
+
+def test_shapes_batch_is_run_unless_batch_sizes_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    model = conv_model(tmp_path / "conv.onnx")
+    root = tmp_path / "art"
+    args = ("bench", str(model), "--shapes", "image:2x3x32x32", "--backend", "ort")
+    assert run(capsys, "--artifacts", str(root), *args, "--iterations", "3")[0] == 0
+    rows = BenchResults.load(root / "bench" / "latest.json").measured()
+    assert [r.batch_size for r in rows] == [2]
