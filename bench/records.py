@@ -31,9 +31,7 @@ class BenchRow:
     skipped_reason: str | None = None
     note: str | None = None
     model_file: str | None = None
-    source_sha256: str | None = (
-        None  # a user's model file: its identity (a changed file = new model)
-    )
+    source_sha256: str | None = None  # a user's model file: its identity (changed = new model)
     timed_scope: str | None = None
     providers: tuple[str, ...] = ()
     # accuracy on the test set, and against the Keras FP32 reference
