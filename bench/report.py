@@ -19,6 +19,7 @@ from mnx.bench.records import BenchResults, BenchRow
 from mnx.bench.stats import COV_WARN
 
 LATEST = "latest.json"
+NO_LABELS = "no labelled data"  # a user's model file with no MNIST or --data labels
 
 
 def _f(v: float | None, fmt: str) -> str:
@@ -42,7 +43,10 @@ COLUMNS: list[tuple[str, Callable[[BenchRow], str]]] = [
     ("backend", lambda r: r.backend),
     ("prec", lambda r: r.precision),
     ("batch", lambda r: "-" if r.batch_size is None else str(r.batch_size)),
-    ("accuracy", lambda r: _pct(r.accuracy)),
+    (
+        "accuracy",
+        lambda r: NO_LABELS if r.accuracy is None and r.eval_images is None else _pct(r.accuracy),
+    ),
     ("agree", lambda r: _pct(r.agreement)),
     ("max|diff|", lambda r: _f(r.max_abs_diff, ".1e")),
     ("p50 ms", lambda r: _f(r.p50_ms, ".4f")),

@@ -351,6 +351,9 @@ def train(
         test_accuracy=test_accuracy,
     )
     checkpoint.clear()  # the finished model supersedes it
+    from mnx.toolkit.user_archs import remember
+
+    remember(net.name, net_dir)  # an --arch-file network is found again without the flag
     return result
 
 
