@@ -98,10 +98,11 @@ def adopted_files(net_dir: Path, precisions: Sequence[Precision]) -> list[Path]:
 def _require_recorded(path: Path) -> None:
     """An exported file is benched by name only as mnx recorded it (after its parity check)."""
     from mnx.bench.variants import stale_reason
-    from mnx.toolkit.artifacts import artifact_record, read_json
+    from mnx.toolkit.artifacts import read_json
+    from mnx.toolkit.export.keras_variants import has_export_record
 
     reason = stale_reason(path.parent, path.name)
-    if reason is None and artifact_record(path.parent, path.name) is None:
+    if reason is None and not has_export_record(path.parent, path.name):
         reason = f"{path.name} has no export record"
     if reason is not None:
         origin = read_json(path.parent / SOURCE_RECORD).get("path", "FILE.keras")

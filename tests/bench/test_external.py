@@ -405,3 +405,48 @@ def test_file_options_round_trip_in_results(tmp_path: Path) -> None:
     again = BenchConfig.from_dict(json.loads(json.dumps(config.to_dict())))
     assert again == config and again.preprocess is Preprocess.NORMALIZE
     assert again.shapes == (("a", (1, 16)), ("b", (1, 16)))
+
+
+def test_plan_file_source_beside_a_network_of_its_name(bench_root: Path) -> None:
+    """mnx's own linear/model.fp32.onnx given as a file is labelled `linear`; next to the
+    registered `linear` its rows are told apart by its sha256, and each target owns its
+    variants only."""
+    from mnx.bench.plan import make_plan
+    from mnx.bench.records import BenchConfig
+    from mnx.toolkit.artifacts import sha256_file
+
+    onnx_file = bench_root / "linear" / "model.fp32.onnx"
+    config = BenchConfig(
+        networks=("linear", str(onnx_file)), backends=("ort",), precisions=("fp32",)
+    )  # type: ignore[arg-type]
+    plan = make_plan(config, bench_root)
+    network, file = plan.targets
+    assert network.source is None and network.name == "linear"
+    assert file.source is not None and file.name == f"linear@{sha256_file(onnx_file)[:8]}"
+    assert [v.model_file for v in plan.of(file)] == [onnx_file]
+    assert [v.network for v in plan.of(network)] == ["linear"]
+    assert len(plan.runnable()) == 2
+
+
+def test_run_bench_on_a_file_reports_progress_and_loads_no_mnist(tmp_path: Path) -> None:
+    """A file MNIST cannot label needs no MNIST (data is never loaded), and the progress
+    callback counts its variant x batch measurements like a network's."""
+    from mnx.bench.records import BenchConfig
+    from mnx.bench.run import Progress, run_bench
+
+    class NoData:
+        def __getattr__(self, name: str) -> object:
+            raise AssertionError(f"MNIST was used ({name})")
+
+    model = conv_model(tmp_path / "conv.onnx")
+    seen: list[Progress] = []
+    config = BenchConfig(
+        networks=(str(model),),
+        backends=("ort",),
+        batch_sizes=(1, 2),
+        duration_s=None,
+        iterations=3,
+    )  # type: ignore[arg-type]
+    results = run_bench(config, tmp_path, data=NoData(), progress=seen.append)
+    assert [r.batch_size for r in results.measured()] == [1, 2]
+    assert seen[-1] == Progress(2, 2, "") and {p.total for p in seen} == {2}

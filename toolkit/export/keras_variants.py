@@ -197,3 +197,11 @@ def int8_variants(ctx: Ctx, fp32: Path, base: dict[str, Any]) -> str | None:
                 enc.value, ctx.net_dir / enc.filename, fp32, {**int8_opts, **enc.settings()}, build
             )
     return state.get("how")
+
+
+def has_export_record(net_dir: Path, filename: str) -> bool:
+    """Whether `mnx export` recorded `filename` in `net_dir` (after its parity check): the one
+    manifest query outside this module's Ctx.make (bench.external asks it)."""
+    from mnx.toolkit.artifacts import artifact_record
+
+    return artifact_record(net_dir, filename) is not None
