@@ -186,9 +186,24 @@ def names() -> list[str]:
     return [n.name for n in all_networks()]
 
 
+_FALLBACK: list[Callable[[str], bool]] = []
+
+
+def set_fallback(find: Callable[[str], bool] | None) -> None:
+    """`find(name)` registers an unknown name if it can (True) — e.g. from the arch file recorded
+    with a trained user network (toolkit.user_archs). One at a time; None removes it."""
+    _FALLBACK[:] = [find] if find is not None else []
+
+
+def is_registered(name: str) -> bool:
+    return name in _REGISTRY
+
+
 def get(name: str) -> Network:
     """The network called `name`, or UnknownNameError with the closest name."""
     _load_builtin()
+    if name not in _REGISTRY and _FALLBACK and _FALLBACK[0](name) and name in _REGISTRY:
+        return _REGISTRY[name]
     try:
         return _REGISTRY[name]
     except KeyError:

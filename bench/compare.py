@@ -103,10 +103,11 @@ def compare(
     rows_a: dict[tuple[str, str, str, int | None], BenchRow] = {r.key: r for r in a.measured()}
     rows_b: dict[tuple[str, str, str, int | None], BenchRow] = {r.key: r for r in b.measured()}
     changes = []
+    matched: set[tuple[str, str, str, int | None]] = set()
     for key, ra in rows_a.items():
         rb = rows_b.get(key)
-        if rb is None:
-            continue
+        if rb is None or rb.source_sha256 != ra.source_sha256:
+            continue  # another file under the same name is another model: never compared
         p50 = _rel(ra.p50_ms, rb.p50_ms)
         ips = _rel(ra.images_per_s, rb.images_per_s)
         acc = (
@@ -122,10 +123,11 @@ def compare(
         if acc is not None and -acc > accuracy_drop_pp:
             why.append(f"accuracy {acc:+.2f} pp")
         changes.append(RowChange(*key, p50, ips, acc, tuple(why)))
+        matched.add(key)
     cmp = Comparison(
         changes=tuple(changes),
-        only_in_a=tuple(k for k in rows_a if k not in rows_b),
-        only_in_b=tuple(k for k in rows_b if k not in rows_a),
+        only_in_a=tuple(k for k in rows_a if k not in matched),
+        only_in_b=tuple(k for k in rows_b if k not in matched),
         threshold_pct=threshold_pct,
         accuracy_drop_pp=accuracy_drop_pp,
         baseline=names[0],

@@ -21,6 +21,7 @@ from mnx.toolkit.options import (
     Backend,
     KerasMode,
     Precision,
+    Preprocess,
     check_range,
     parse_many,
     parse_one,
@@ -46,6 +47,7 @@ class BenchRow:
     #: epochs, 2,000 training images"): its accuracy is not the recipe's
     partial_training: str | None = None
     model_file: str | None = None
+    source_sha256: str | None = None  # a user's model file: its identity (changed = new model)
     timed_scope: str | None = None
     providers: tuple[str, ...] = ()
     # accuracy on the test set, and against the Keras FP32 reference
@@ -168,6 +170,11 @@ class BenchConfig:
     # TensorRT timing scope; the defaults are trtexec 10's (trtexec 11: graph on, transfers out)
     cuda_graph: bool = False
     include_transfers: bool = True
+    # model files (`mnx bench FILE.onnx`, bench.external): --shapes, --preprocess, --data, --seed
+    shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    preprocess: Preprocess = Preprocess.DIV255
+    data_path: str | None = None
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if not self.networks:
@@ -185,6 +192,9 @@ class BenchConfig:
         )
         setf(self, "keras_mode", parse_one(KerasMode, self.keras_mode, hint="pass --keras-mode"))
         setf(self, "batch_sizes", _batch_sizes(self.batch_sizes))
+        setf(self, "preprocess", parse_one(Preprocess, self.preprocess, hint=_PREPROCESS_HINT))
+        # JSON gives lists: [["a", [1, 16]]] -> (("a", (1, 16)),)
+        setf(self, "shapes", tuple((str(n), tuple(int(d) for d in s)) for n, s in self.shapes))
         if (self.duration_s is None) == (self.iterations is None):
             raise ConfigError(
                 "Give exactly one of a duration and an iteration count",
@@ -211,6 +221,7 @@ MAX_DURATION_S = 3600.0
 MAX_WARMUP_ITERATIONS = 100_000
 MAX_WARMUP_S = 60.0
 MAX_EVAL_IMAGES = 10_000  # the MNIST test set
+MAX_SEED = 2**32 - 1  # numpy's SeedSequence takes any non-negative int; 32 bits is plenty
 
 # (what, field, lowest, highest, unit, example): every numeric bench option's range, one table.
 _RANGES: tuple[tuple[str, str, float, float, str, str], ...] = (
@@ -220,7 +231,9 @@ _RANGES: tuple[tuple[str, str, float, float, str, str], ...] = (
     ("Warm-up time", "warmup_s", 0, MAX_WARMUP_S, "s", "--warmup 0.2s"),
     ("Threads", "threads", 1, MAX_THREADS, "", "--threads 2 (or leave it out)"),
     ("Evaluation limit", "eval_limit", 1, MAX_EVAL_IMAGES, "images", "--limit 1000"),
+    ("Seed", "seed", 0, MAX_SEED, "", "--seed 0"),
 )
+_PREPROCESS_HINT = "pass --preprocess /255 (the default), normalize or none"
 
 
 def _batch_sizes(values: Any) -> tuple[int, ...]:

@@ -26,6 +26,7 @@ LATEST = "latest.json"
 LATEST_CSV = "latest.csv"
 #: Width of a table written into a pipe or file when $COLUMNS is unset (fits 100, as asked).
 PIPE_WIDTH = 100
+NO_LABELS = "no labelled data"  # a user's model file with no MNIST or --data labels
 
 
 def make_console() -> Any:

@@ -44,10 +44,16 @@ class NothingMeasuredError(MnxError):
 
 
 def trained_networks(root: Path) -> list[str]:
-    """Registered networks that have a model.keras under `root`, in registry order."""
+    """Registered networks that have a model.keras under `root`, in registry order, then those
+    trained from an --arch-file (toolkit.user_archs re-registers them by name), then Keras files
+    exported with `mnx export FILE.keras` (bench.external)."""
     from mnx import architectures
+    from mnx.bench.external import adopted_names
+    from mnx.toolkit.user_archs import remembered_names
 
-    return [n for n in architectures.names() if (root / n / "model.keras").is_file()]
+    known = [n for n in architectures.names() if (root / n / "model.keras").is_file()]
+    known += [n for n in remembered_names(root) if n not in known]
+    return known + [n for n in adopted_names(root) if n not in known]
 
 
 def run_bench(
@@ -62,15 +68,12 @@ def run_bench(
     Combinations that cannot run here (no GPU, TensorRT absent, not exported) become rows with
     `skipped_reason`, unless the user named that backend (`config.backends_named`): then, as
     when nothing at all can run, a typed error names the fix before any measuring.
-    `data` (a toolkit.data.Mnist) defaults to `load_mnist()`.
+    `data` (a toolkit.data.Mnist) defaults to `load_mnist()`, loaded only when something needs
+    it (model files that MNIST cannot label do not).
     """
     from mnx.toolkit.artifacts import artifacts_root
 
     plan = make_plan(config, root or artifacts_root())
-    if data is None:
-        from mnx.toolkit.data import load_mnist
-
-        data = load_mnist()
     rows = _Measurer(plan, data, progress or (lambda _p: None)).run()
     results = _assemble(config, rows)
     if not results.measured():
@@ -89,7 +92,7 @@ class _Measurer:
 
     def __init__(self, plan: BenchPlan, data: Any, progress: ProgressCallback) -> None:
         self.plan = plan
-        self.data = data
+        self._data = data
         self.progress = progress
         self.config = plan.config
         self.harness = HarnessConfig(
@@ -101,10 +104,21 @@ class _Measurer:
         self.total = len(plan.runnable()) * len(self.config.batch_sizes)
         self.done = 0
 
+    @property
+    def data(self) -> Any:
+        if self._data is None:
+            from mnx.toolkit.data import load_mnist
+
+            self._data = load_mnist()
+        return self._data
+
     def run(self) -> list[BenchRow]:
         rows: list[BenchRow] = []
         for target in self.plan.targets:
             mine = self.plan.of(target)
+            if target.source is not None:
+                rows += self._file(target, mine)
+                continue
             if not any(v.make_runner for v in mine):
                 rows += [_skipped(v, v.skip) for v in mine]
                 continue
@@ -119,6 +133,16 @@ class _Measurer:
                 )
         self.progress(Progress(self.done, self.total, ""))
         return rows
+
+    def _file(self, target: Target, variants: list[Variant]) -> list[BenchRow]:
+        """A model file's rows (bench.external measures them; MNIST loads only if it labels)."""
+        from mnx.bench.external import FileMeasurer
+
+        assert target.source is not None
+        measurer = FileMeasurer(
+            target.source, self.config, self.harness, lambda: self.data, self._advance
+        )
+        return measurer.rows(variants)
 
     def _advance(self, n: int, current: str = "") -> None:
         self.done += n

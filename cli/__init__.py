@@ -62,6 +62,9 @@ def cli(ctx: click.Context, debug: bool, artifacts: str | None, arch_file: tuple
 
         for f in arch_file:
             load_arch_file(f)
+    from mnx.toolkit import user_archs
+
+    user_archs.install(ctx.obj.artifacts)  # names trained from an --arch-file are found again
 
 
 def _register_commands() -> None:

@@ -10,7 +10,7 @@ import click
 
 from mnx.cli.common import require_keras
 from mnx.errors import ConfigError, UsageError
-from mnx.toolkit.options import DEFAULT_BACKENDS, Backend, Precision, split_csv
+from mnx.toolkit.options import DEFAULT_BACKENDS, Backend, Precision, Preprocess, split_csv
 
 BACKENDS = ",".join(DEFAULT_BACKENDS)
 ALL_BACKENDS = ", ".join(Backend)
@@ -54,6 +54,21 @@ def _named(ctx: click.Context, option: str) -> bool:
     """Did the user give `option` (rather than take its default)?"""
     source = ctx.get_parameter_source(option)
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _file_fields(
+    shapes: str | None, preprocess: str, data_file: str | None, seed: int
+) -> dict[str, Any]:
+    """The model-file options as BenchConfig fields (it validates them; --shapes is parsed
+    here: its syntax is the CLI's, trtexec's NAME:1x3x224x224)."""
+    from mnx.toolkit.external import parse_shapes
+
+    return {
+        "shapes": tuple(parse_shapes(shapes).items()),
+        "preprocess": preprocess,
+        "data_path": data_file,
+        "seed": seed,
+    }
 
 
 class _ProgressBar:
@@ -177,6 +192,33 @@ def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
     "excludes them (the input stays on the device). For trtexec 11's figures: "
     "--cuda-graph --no-include-transfers.",
 )
+@click.option(
+    "--shapes",
+    default=None,
+    help="Model files: input shapes as trtexec takes them, NAME:1x3x224x224[,NAME2:...]; "
+    "the first dimension is the batch (run alone unless --batch-sizes is given).",
+)
+@click.option(
+    "--preprocess",
+    default="/255",
+    show_default=True,
+    metavar="|".join(Preprocess),
+    help="Model files that classify MNIST: how pixels are scaled.",
+)
+@click.option(
+    "--data",
+    "data_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Model files: labelled inputs for accuracy, a .npz holding x and y.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Model files: seed of random inputs, 0..2**32-1.",
+)
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
 @click.option("--wide", is_flag=True, help=WIDE_HELP)
 @click.pass_context
@@ -195,14 +237,20 @@ def bench_cmd(
     keras_mode: str,
     cuda_graph: bool,
     include_transfers: bool,
+    shapes: str | None,
+    preprocess: str,
+    data_file: str | None,
+    seed: int,
     no_save: bool,
     wide: bool,
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
-    With the default backends, rows that cannot run here (no GPU, TensorRT absent, not exported)
-    appear with the reason; a backend named with --backend that cannot run here is an error.
-    Nothing is saved when nothing was measured.
+    NAMES are registered networks or ONNX files (mixable); a file is benched as it is, with
+    accuracy on MNIST when it is an MNIST classifier, on --data when given, else "no labelled
+    data". With the default backends, rows that cannot run here (no GPU, TensorRT absent, not
+    exported) appear with the reason; a backend named with --backend that cannot run here is an
+    error, for files too. Nothing is saved when nothing was measured.
     Results go to ARTIFACTS/bench/<UTC time>.{json,csv,md} and latest.json, with plots.
 
     \b
@@ -212,6 +260,8 @@ def bench_cmd(
       mnx bench cnn9 --backend trt --cuda-graph --no-include-transfers   # as trtexec 11
       mnx bench cnn1 --backend ort,openvino --precision fp32,int8,bf16
       mnx bench --all --iterations 500 --threads 2
+      mnx bench my_model.onnx linear --backend ort
+      mnx bench resnet.onnx --shapes input:1x3x224x224 --batch-sizes 1,8
     """
     from mnx.bench.records import BenchConfig
     from mnx.bench.report import save
@@ -242,6 +292,9 @@ def bench_cmd(
                 fix="run `mnx train NAME` (or `mnx pipeline --quick`)",
             )
     warm_n, warm_s = _warmup(warmup)
+    files = _file_fields(shapes, preprocess, data_file, seed)
+    if files["shapes"] and not _named(ctx, "batch_sizes"):
+        batch_sizes = str(files["shapes"][0][1][0])  # as trtexec: run the shape given
     config = BenchConfig(
         networks=selected,
         backends=tuple(split_csv(backend)),  # type: ignore[arg-type]  # parsed in __post_init__
@@ -257,8 +310,12 @@ def bench_cmd(
         backends_named=_named(ctx, "backend"),
         cuda_graph=cuda_graph,
         include_transfers=include_transfers,
+        **files,
     )
-    require_keras()  # the Keras reference (and the keras backend) need it
+    from mnx.toolkit.external import is_model_file
+
+    if not all(is_model_file(n) for n in selected):
+        require_keras()  # the Keras reference (and the keras backend) need it
     results = _bench_with_progress(config, root)
     _render(results, None if no_save else save(results, root), wide)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from mnx.cli.common import bounded, require_keras, require_tensorrt
+from mnx.errors import ConfigError
+from mnx.toolkit.options import Preprocess, parse_one
 
 METHODS = ("entropy", "minmax", "percentile")
 MAX_BATCH = 65536  # = bench.records.MAX_BATCH: the largest batch mnx benches
@@ -100,6 +103,20 @@ MAX_WORKSPACE_MIB = 1 << 20  # 1 TiB: above any GPU's memory
     help="TensorRT builder workspace limit (MiB).",
 )
 @click.option("--rebuild", is_flag=True, help="Rebuild TensorRT engines even when current.")
+@click.option(
+    "--data",
+    "data_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Keras files: a .npz holding x and y for parity checks and INT8 calibration.",
+)
+@click.option(
+    "--preprocess",
+    default="/255",
+    show_default=True,
+    metavar="|".join(Preprocess),
+    help="Keras files that classify MNIST: how pixels are scaled.",
+)
 @click.pass_context
 def export_cmd(
     ctx: click.Context,
@@ -118,9 +135,12 @@ def export_cmd(
     max_batch: int,
     workspace_mib: int,
     rebuild: bool,
+    data_file: str | None,
+    preprocess: str,
 ) -> None:
-    """Export a trained network to ONNX (FP32 always; FP16 and INT8 on request), check every
-    file against Keras on the 10,000 test images, and build TensorRT engines where available.
+    """Export a trained network (or a .keras file) to ONNX (FP32 always; FP16 and INT8 on
+    request), check every file against Keras on the 10,000 test images, and build TensorRT
+    engines where available.
 
     \b
     Examples:
@@ -128,6 +148,7 @@ def export_cmd(
       mnx export cnn9 --fp16 --int8
       mnx export m31_k3 --int8 --calibration-method minmax --calibration-samples 2000
       mnx export cnn9 --fp16 --int8 --trt --max-batch 1024
+      mnx export path/to/my_model.keras --fp16 --int8   (-> artifacts/my_model/)
     """
     from mnx.toolkit.export.pipeline import ExportOptions, export
     from mnx.toolkit.export.tensorrt import EngineOptions
@@ -152,6 +173,16 @@ def export_cmd(
         trt=trt,
         engine=engine,
     )
+    from mnx.toolkit.external import is_model_file
+
+    from_file = is_model_file(name)
+    scaling = parse_one(Preprocess, preprocess, hint="pass --preprocess /255, normalize or none")
+    if not from_file and (data_file is not None or scaling is not Preprocess.DIV255):
+        raise ConfigError(
+            "--data and --preprocess apply to .keras files, and a network name was given",
+            expected="a path to a .keras file (registered networks have their own data)",
+            fix="drop --data/--preprocess, or pass the .keras file",
+        )
     if trt:  # every option is checked above; these two before the minutes of work below
         require_tensorrt()
     require_keras()
@@ -159,9 +190,20 @@ def export_cmd(
 
     console = Console(stderr=True)
     with console.status(f"Exporting {name}") as status:
-        report = export(
-            name, options, ctx.obj.artifacts, progress=lambda msg: status.update(f"{name}: {msg}")
-        )
+        progress = lambda msg: status.update(f"{name}: {msg}")  # noqa: E731
+        if from_file:
+            from mnx.toolkit.export.keras_file import export_model_file
+
+            report = export_model_file(
+                Path(name),
+                options,
+                ctx.obj.artifacts,
+                data_path=Path(data_file) if data_file else None,
+                preprocess=scaling,
+                progress=progress,
+            )
+        else:
+            report = export(name, options, ctx.obj.artifacts, progress=progress)
     render(report)
 
 

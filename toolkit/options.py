@@ -87,6 +87,14 @@ class KerasMode(StrEnum):
     FUNCTION = "function"  # a compiled tf.function; plain model(x) on other Keras backends
 
 
+class Preprocess(StrEnum):
+    """How raw MNIST pixels (uint8 0..255) become a user's model file's input (`--preprocess`)."""
+
+    DIV255 = "/255"
+    NORMALIZE = "normalize"  # (x/255 - 0.1307) / 0.3081, torchvision's MNIST mean and std
+    NONE = "none"
+
+
 E = TypeVar("E", bound=StrEnum)
 
 _KIND: dict[type[StrEnum], str] = {
@@ -96,6 +104,7 @@ _KIND: dict[type[StrEnum], str] = {
     Calibrator: "calibrator",
     KerasMode: "Keras mode",
     KerasBackend: "Keras backend",
+    Preprocess: "preprocessing",
 }
 
 

@@ -235,6 +235,9 @@ def train(
         )
     result = _write_artifacts(net, net_dir, model, options, history, seconds, data, prepared)
     checkpoint.clear()  # the finished model supersedes it
+    from mnx.toolkit.user_archs import remember
+
+    remember(net.name, net_dir)  # an --arch-file network is found again without the flag
     return result
 
 
