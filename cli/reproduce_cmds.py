@@ -106,17 +106,25 @@ def reproduce_cmd(
     if result.plot:
         click.echo(f"Plot:   {result.plot}")
     click.echo(f"Took {rep.elapsed(start)}.")
-    if result.failures:
-        for f in result.failures:
-            click.secho(f"Failed: {f.label}: {f.error}", fg="red", err=True)
-            if obj.debug:
-                click.echo(f.detail, err=True)
-        raise rep.RunsFailedError(
-            f"{len(result.failures)} of {len(result.failures) + len(result.rows)} runs failed",
-            expected="every network × seed to train and export",
-            fix="see the errors above (--debug shows their tracebacks); re-running the same "
-            "command retries only what is missing",
-        )
+    _raise_failures(result, obj.debug)
+
+
+def _raise_failures(result, debug: bool) -> None:  # type: ignore[no-untyped-def]
+    """Each failed run in one line (its traceback under --debug), then one error: exit 1."""
+    from mnx.workflows import reproduce as rep
+
+    if not result.failures:
+        return
+    for f in result.failures:
+        click.secho(f"Failed: {f.label}: {f.error}", fg="red", err=True)
+        if debug:
+            click.echo(f.detail, err=True)
+    raise rep.RunsFailedError(
+        f"{len(result.failures)} of {len(result.failures) + len(result.rows)} runs failed",
+        expected="every network × seed to train and export",
+        fix="see the errors above (--debug shows their tracebacks); re-running the same "
+        "command retries only what is missing",
+    )
 
 
 def _executor(ray_address: str | None, say):  # type: ignore[no-untyped-def]

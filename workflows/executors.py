@@ -186,24 +186,37 @@ def _remote_run(
     files: Files,
     shared: Any,
     threads: int,
-) -> tuple[Any, Files, str, str]:
-    """Body of a Ray task: the folder in a scratch root, the work, the folder back."""
+) -> tuple[Any, Files, str, str, float]:
+    """Body of a Ray task: the folder in a scratch root, the work, the folder back (with where
+    it ran and how long the work took, queueing aside)."""
     import socket
     import tempfile
 
     _limit_threads(threads)
+    where = socket.gethostname() + (_gpu_note() if threads == 0 else "")
     with tempfile.TemporaryDirectory(prefix="mnx-ray-") as scratch:
         root = Path(scratch) / "artifacts"
         folder = root / task.folder
         for rel, content in files.items():
             write_bytes_atomic(folder / rel, content)
+        start = time.perf_counter()
         value = work(task.payload, root, shared)
-        return value, read_folder(folder), str(root), socket.gethostname()
+        return value, read_folder(folder), str(root), where, time.perf_counter() - start
+
+
+def _gpu_note() -> str:
+    """What the task's GPU request gave TensorFlow: a CPU-only TensorFlow build on a GPU node
+    would train on the CPU, and the progress line says so."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return f", GPU {gpus[0].name}" if gpus else ", asked for a GPU but TensorFlow sees none"
 
 
 def _limit_threads(threads: int) -> None:
     """TensorFlow sizes its thread pools by the node's cores, not by the CPUs Ray gave the task;
     tasks side by side would oversubscribe the node. Takes effect in a fresh worker only."""
+    _import_tensorflow_quietly()
     if threads < 1:
         return
     import contextlib
@@ -213,6 +226,38 @@ def _limit_threads(threads: int) -> None:
     with contextlib.suppress(RuntimeError):  # already initialized: a reused worker keeps its pool
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow in a worker with its C++ start-up lines (CUDA probes, oneDNN notes,
+    printed before its logging is set up) kept out of the driver's output, as `mnx` does."""
+    import sys
+    import tempfile
+
+    if "tensorflow" in sys.modules:
+        return
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def task_gpus(cluster_gpus: float, requested: float | None) -> float:
+    """GPUs each task asks for. Default: one when the cluster has any, so Ray pins each training
+    to its own device (CUDA_VISIBLE_DEVICES) and TensorFlow trains there, never two trainings
+    on one GPU; none on a CPU cluster. `requested` overrides (0 = CPU only)."""
+    if requested is not None:
+        return requested
+    return 1.0 if cluster_gpus >= 1 else 0.0
 
 
 class RayExecutor:
@@ -249,9 +294,7 @@ class RayExecutor:
         ray.init(address=self.address, **kwargs)
         resources = ray.cluster_resources()
         gpus = float(resources.get("GPU", 0))
-        # A GPU cluster: one GPU per task, so Ray pins each training to its own device
-        # (CUDA_VISIBLE_DEVICES) and TensorFlow trains there; a CPU cluster: CPUs only.
-        per_task = self.gpus_per_task if self.gpus_per_task is not None else (1.0 if gpus else 0.0)
+        per_task = task_gpus(gpus, self.gpus_per_task)
         self._resources = (
             f"{resources.get('CPU', 0):g} CPUs, {gpus:g} GPUs; "
             f"each task {self.cpus_per_task} CPU, {per_task:g} GPU"
@@ -269,7 +312,7 @@ class RayExecutor:
                 num_cpus=self.cpus_per_task, num_gpus=per_task_gpus, max_retries=0
             )
             shared_ref = ray.put(shared)  # once: every task reads the same copy
-            threads = 0 if per_task_gpus else self.cpus_per_task
+            threads = 0 if per_task_gpus else self.cpus_per_task  # 0: GPU task
             started: dict[Any, tuple[Task[Any], Files, float]] = {}
             for task in tasks:
                 before = read_folder(root / task.folder)
@@ -289,13 +332,13 @@ class RayExecutor:
                 ready, pending = ray.wait(pending, num_returns=1)
                 task, before, start = started.pop(ready[0])
                 try:
-                    value, after, remote_root, host = ray.get(ready[0])
+                    value, after, remote_root, host, seconds = ray.get(ready[0])
                 except Exception as exc:  # RayTaskError wraps the task's own exception
                     yield _failure(task, getattr(exc, "cause", None) or exc, "a Ray worker", start)
                     continue
                 after = relocate(after, remote_root, str(root))
                 apply_folder(root / task.folder, before, after, self.last_files)
-                yield Outcome(task, value, where=host, seconds=time.perf_counter() - start)
+                yield Outcome(task, value, where=host, seconds=seconds)
         except KeyboardInterrupt:
             for ref in pending:  # Ctrl-C: stop the tasks still queued or running
                 ray.cancel(ref, force=True)

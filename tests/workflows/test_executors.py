@@ -82,6 +82,13 @@ def test_ray_address_check() -> None:
         ex.check_address("002")
 
 
+def test_tasks_ask_for_a_gpu_when_the_cluster_has_one() -> None:
+    assert ex.task_gpus(0, None) == 0.0
+    assert ex.task_gpus(8, None) == 1.0
+    assert ex.task_gpus(8, 0) == 0  # CPU only, asked for
+    assert ex.task_gpus(0.5, None) == 0.0  # a fraction of a GPU cannot hold a whole task
+
+
 def test_ray_missing_gives_a_fix_it_message(tmp_path: Path) -> None:
     """`--ray` in an environment without Ray: one message naming the extra, exit 1."""
     code = (

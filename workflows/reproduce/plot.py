@@ -85,6 +85,15 @@ def plot_reported_vs_ours(rows: Sequence[ReproRow], path: Path) -> Path | None:
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, height), gridspec_kw={"width_ratios": [1.1, 1]})
     _scatter(ax, points)
     _differences(bx, points)
+    if not all(r.full_recipe for r in rows):
+        partial = sorted({r.name for r in rows if not r.full_recipe})
+        which = ", ".join(partial) if len(partial) <= 4 else f"{len(partial)} networks"
+        fig.suptitle(
+            "PARTIAL RUNS, not a reproduction: fewer epochs or images than the seed's recipe "
+            f"for {which}",
+            color="tab:red",
+            fontsize=11,
+        )
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
@@ -122,9 +131,11 @@ def _scatter(ax: Any, everything: Sequence[_Point]) -> None:
             if p.multi:
                 ax.scatter([p.seed_nb] * len(p.seeds), p.seeds, s=12, facecolors="none",
                            edgecolors=p.color, zorder=3)  # fmt: skip
-            ax.annotate(p.name, (p.seed_nb, p.ours), fontsize=7, xytext=(4, 3),
-                        textcoords="offset points")  # fmt: skip
-    _diagonal(ax, points)
+    lo = _diagonal(ax, points)
+    for p in points:  # names right of their point, or left of it near the right edge
+        right = p.seed_nb < lo + 0.75 * (100.0 - lo)
+        ax.annotate(p.name, (p.seed_nb, p.ours), fontsize=7, xytext=(4 if right else -4, 3),
+                    textcoords="offset points", ha="left" if right else "right")  # fmt: skip
     multi = any(p.multi for p in points)
     whiskers = (
         f"bars: our range over seeds (dots: each seed); faint whiskers: last {SWING_EPOCHS} epochs"
@@ -140,11 +151,12 @@ def _scatter(ax: Any, everything: Sequence[_Point]) -> None:
     ax.set_xlabel("seed notebook's test accuracy (%)")
     ax.set_ylabel("mnx test accuracy (%)" + (", mean over seeds" if multi else ""))
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left")  # ours far above the seed's figure: the emptiest corner
 
 
-def _diagonal(ax: Any, points: Sequence[_Point]) -> None:
-    """ours = seed, the ±FLAG_PP band, and square limits that hold every point and bar."""
+def _diagonal(ax: Any, points: Sequence[_Point]) -> float:
+    """ours = seed, the ±FLAG_PP band, and square limits that hold every point and bar; returns
+    the lower limit."""
     lows = [p.seed_nb for p in points] + [min(p.seeds + p.last_epochs) for p in points]
     lo, hi = min(lows) - 0.3, 100.0
     ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="ours = seed")
@@ -152,6 +164,7 @@ def _diagonal(ax: Any, points: Sequence[_Point]) -> None:
                     color="grey", alpha=0.15, label=f"±{FLAG_PP} pp")  # fmt: skip
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
+    return lo
 
 
 def _differences(bx: Any, points: Sequence[_Point]) -> None:
