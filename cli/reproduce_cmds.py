@@ -68,8 +68,11 @@ def reproduce_cmd(
 
     from mnx.errors import UsageError
     from mnx.workflows import reproduce as rep
+    from mnx.workflows.executors import check_address
     from mnx.workflows.seeds import DEFAULT_SEED, parse_seeds
 
+    if ray_address:  # first: `--ray 003` takes the notebook number as the address
+        check_address(ray_address)
     if all_ and notebooks:
         raise UsageError(
             "Both --all and notebook numbers were given",

@@ -37,3 +37,14 @@ def test_train_seeds_one_folder_each_then_reuse(tmp_path: Path, subset_data) -> 
     again = train_seeds("linear", config, tmp_path, (1, 2))
     assert [(r.seed, r.trained_now) for r in again] == [(1, False), (2, True)]
     assert again[0].result.test_accuracy == runs[1].result.test_accuracy
+
+
+def test_cli_seed_option_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    from mnx.cli import main
+
+    assert main(["reproduce", "003", "--seeds", "1-x"]) == 2
+    assert "is not a list of seeds" in capsys.readouterr().err
+    assert main(["train", "linear", "--seed", "1", "--seeds", "0,1"]) == 2
+    assert "Both --seed and --seeds" in capsys.readouterr().err
+    assert main(["reproduce", "--ray", "003"]) == 2  # 003 read as the Ray address
+    assert "put --ray after the notebook numbers" in capsys.readouterr().err

@@ -136,12 +136,12 @@ def _scatter(ax: Any, everything: Sequence[_Point]) -> None:
         right = p.seed_nb < lo + 0.75 * (100.0 - lo)
         ax.annotate(p.name, (p.seed_nb, p.ours), fontsize=7, xytext=(4 if right else -4, 3),
                     textcoords="offset points", ha="left" if right else "right")  # fmt: skip
-    multi = any(p.multi for p in points)
-    whiskers = (
-        f"bars: our range over seeds (dots: each seed); faint whiskers: last {SWING_EPOCHS} epochs"
-        if multi
-        else f"whiskers: range over the last {SWING_EPOCHS} epochs"
-    )
+    multi, single = any(p.multi for p in points), not all(p.multi for p in points)
+    kinds = ["bars: our range over seeds (dots: each seed)"] if multi else []
+    if single:
+        faint = "faint " if multi else ""
+        kinds.append(f"{faint}whiskers: range over the last {SWING_EPOCHS} epochs")
+    whiskers = "; ".join(kinds)
     hidden = "; ".join(f"{p.name} {p.seed_nb:.2f} → {p.ours:.2f}" for p in away)
     ax.set_title(
         f"Reported vs reproduced test accuracy\n({whiskers})"
