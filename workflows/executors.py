@@ -6,11 +6,11 @@ folder), so both executors give the same files and records:
 
 - local: the work function runs on the driver's root itself;
 - Ray: the folder's files travel to the task through the object store, the work runs in a
-  scratch root on the worker, and the folder's files come back as bytes, written on the driver
-  through the same atomic writes (`toolkit.artifacts.write_bytes_atomic`). The object store, not
+  scratch root on the worker, and the files it added or changed come back as bytes, written on
+  the driver through the same atomic writes (`toolkit.artifacts.write_bytes_atomic`). The object store, not
   a shared filesystem: it needs nothing mounted on the nodes, a network's folder is a few MB to
   tens of MB, and a task that dies leaves the driver's folder untouched. Records that name the
-  worker's scratch root (train.json's paths) are rewritten to the driver's root on the way in.
+  worker's scratch root (train.json's paths) are rewritten to the driver's root on the way back.
 
 Ray is imported only by `RayExecutor`; without Ray installed it raises a fix-it error.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from mnx.errors import MissingDependencyError, UsageError
-from mnx.toolkit.artifacts import write_bytes_atomic
+from mnx.toolkit.artifacts import sha256_bytes, write_bytes_atomic
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -126,6 +126,10 @@ def read_folder(folder: Path) -> Files:
     }
 
 
+def digests(files: Files) -> dict[str, str]:
+    return {rel: sha256_bytes(content) for rel, content in files.items()}
+
+
 def relocate(files: Files, old_root: str, new_root: str) -> Files:
     """JSON records that name `old_root` (the worker's scratch root), naming `new_root` instead;
     the replacement works on the JSON-escaped text, so every other byte stays as written."""
@@ -135,19 +139,35 @@ def relocate(files: Files, old_root: str, new_root: str) -> Files:
     return {k: v.replace(old, new) if k.endswith(".json") else v for k, v in files.items()}
 
 
-def apply_folder(folder: Path, before: Files, after: Files, last: Iterable[str] = ()) -> None:
-    """Make `folder` hold `after` (it held `before`): files that changed or went are removed
-    first, then new content is written atomically with `last` (completion records such as
-    train.json) at the end. An interruption therefore leaves an incomplete folder that the
-    work treats as not done, never old records vouching for new files. Unchanged files are not
-    touched (their modification times stay)."""
-    for rel, content in before.items():
-        if after.get(rel) != content:
+@dataclass(frozen=True)
+class FolderChange:
+    """What a task did to its folder: new or changed files (only those travel back) and the
+    names of every file it holds now."""
+
+    changed: Files
+    present: frozenset[str]
+
+    @classmethod
+    def between(cls, before: dict[str, str], after: Files) -> FolderChange:
+        """`before`: sha256 per file the folder held (the driver's)."""
+        changed = {rel: b for rel, b in after.items() if before.get(rel) != sha256_bytes(b)}
+        return cls(changed, frozenset(after))
+
+
+def apply_change(
+    folder: Path, before: dict[str, str], change: FolderChange, last: Iterable[str] = ()
+) -> None:
+    """Make `folder` (which held files with the `before` digests) what the task left: files that
+    changed or went are removed first, then the new content is written atomically with `last`
+    (completion records such as train.json) at the end. An interruption therefore leaves an
+    incomplete folder that the work treats as not done, never an old record vouching for new
+    files. Unchanged files are not touched (their modification times stay)."""
+    for rel in before:
+        if rel not in change.present or rel in change.changed:
             (folder / rel).unlink(missing_ok=True)
-    tail = [rel for rel in last if rel in after]
-    for rel in [r for r in sorted(after) if r not in tail] + tail:
-        if before.get(rel) != after[rel]:
-            write_bytes_atomic(folder / rel, after[rel])
+    tail = [rel for rel in last if rel in change.changed]
+    for rel in [r for r in sorted(change.changed) if r not in tail] + tail:
+        write_bytes_atomic(folder / rel, change.changed[rel])
 
 
 # --- Ray --------------------------------------------------------------------------------------
@@ -186,9 +206,10 @@ def _remote_run(
     files: Files,
     shared: Any,
     threads: int,
-) -> tuple[Any, Files, str, str, float]:
-    """Body of a Ray task: the folder in a scratch root, the work, the folder back (with where
-    it ran and how long the work took, queueing aside)."""
+    driver_root: str,
+) -> tuple[Any, FolderChange, str, float]:
+    """Body of a Ray task: the folder in a scratch root, the work, what changed in the folder
+    (its records naming the driver's root), where it ran and how long the work took."""
     import socket
     import tempfile
 
@@ -201,7 +222,9 @@ def _remote_run(
             write_bytes_atomic(folder / rel, content)
         start = time.perf_counter()
         value = work(task.payload, root, shared)
-        return value, read_folder(folder), str(root), where, time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        after = relocate(read_folder(folder), str(root), driver_root)
+        return value, FolderChange.between(digests(files), after), where, seconds
 
 
 def _gpu_note() -> str:
@@ -313,17 +336,19 @@ class RayExecutor:
             )
             shared_ref = ray.put(shared)  # once: every task reads the same copy
             threads = 0 if per_task_gpus else self.cpus_per_task  # 0: GPU task
-            started: dict[Any, tuple[Task[Any], Files, float]] = {}
+            # The driver keeps only digests of what it sent: the bytes live in the object store
+            # until their task has run.
+            started: dict[Any, tuple[Task[Any], dict[str, str], float]] = {}
             for task in tasks:
-                before = read_folder(root / task.folder)
-                ref = remote.remote(work, task, before, shared_ref, threads)
-                started[ref] = (task, before, time.perf_counter())
+                files = read_folder(root / task.folder)
+                ref = remote.remote(work, task, files, shared_ref, threads, str(root))
+                started[ref] = (task, digests(files), time.perf_counter())
             yield from self._collect(started, root)
         finally:
             ray.shutdown()
 
     def _collect(
-        self, started: dict[Any, tuple[Task[Any], Files, float]], root: Path
+        self, started: dict[Any, tuple[Task[Any], dict[str, str], float]], root: Path
     ) -> Iterator[Outcome[Any, Any]]:
         ray = self._ray
         pending = list(started)
@@ -332,12 +357,11 @@ class RayExecutor:
                 ready, pending = ray.wait(pending, num_returns=1)
                 task, before, start = started.pop(ready[0])
                 try:
-                    value, after, remote_root, host, seconds = ray.get(ready[0])
+                    value, change, host, seconds = ray.get(ready[0])
                 except Exception as exc:  # RayTaskError wraps the task's own exception
                     yield _failure(task, getattr(exc, "cause", None) or exc, "a Ray worker", start)
                     continue
-                after = relocate(after, remote_root, str(root))
-                apply_folder(root / task.folder, before, after, self.last_files)
+                apply_change(root / task.folder, before, change, self.last_files)
                 yield Outcome(task, value, where=host, seconds=seconds)
         except KeyboardInterrupt:
             for ref in pending:  # Ctrl-C: stop the tasks still queued or running

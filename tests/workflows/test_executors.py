@@ -42,15 +42,16 @@ def test_relocate_rewrites_json_records_only() -> None:
     assert out["model.keras"] == files["model.keras"]
 
 
-def test_apply_folder_mirrors_and_writes_the_record_last(
+def test_apply_change_mirrors_and_writes_the_record_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = {"same": b"1", "train.json": b"old", "gone": b"x", "model": b"old"}
     for rel, content in before.items():
         (tmp_path / rel).write_bytes(content)
-    (tmp_path / "same").touch()
     mtime = (tmp_path / "same").stat().st_mtime_ns
     after = {"same": b"1", "train.json": b"new", "model": b"new", "plots/a.png": b"png"}
+    change = ex.FolderChange.between(ex.digests(before), after)
+    assert set(change.changed) == {"train.json", "model", "plots/a.png"}  # "same" stays home
     written: list[str] = []
     real = ex.write_bytes_atomic
 
@@ -61,7 +62,7 @@ def test_apply_folder_mirrors_and_writes_the_record_last(
         real(target, data)
 
     monkeypatch.setattr(ex, "write_bytes_atomic", spy)
-    ex.apply_folder(tmp_path, before, after, last=("train.json",))
+    ex.apply_change(tmp_path, ex.digests(before), change, last=("train.json",))
     assert written == ["model", "plots/a.png", "train.json"]
     assert ex.read_folder(tmp_path) == after
     assert (tmp_path / "same").stat().st_mtime_ns == mtime  # unchanged: not rewritten

@@ -66,6 +66,13 @@ def test_ray_gives_what_the_local_executor_gives(tmp_path: Path) -> None:
         assert net == str(remote / folder)
     seed1 = read_json(remote / "seed-1" / "linear" / "train.json")
     assert seed1["seed"] == 1
+    # resumable: a second run reuses every current model and leaves the files alone
+    model = remote / "seed-1" / "m31_k3" / "model.keras"
+    mtime = model.stat().st_mtime_ns
+    again = _run(remote, ray)
+    assert not again.failures and not any(r.trained_now for r in again.rows)
+    assert [r.test_accuracy for r in again.rows] == [r.test_accuracy for r in there.rows]
+    assert model.stat().st_mtime_ns == mtime
 
 
 def test_a_failing_ray_task_is_reported_and_the_others_finish(
