@@ -55,7 +55,10 @@ def reproduce_cmd(
     """Re-run seed notebooks with their recipes and print their comparison tables, seed vs ours.
 
     Networks already trained with the same recipe and data are reused, so an interrupted run
-    continues where it stopped.
+    continues where it stopped. With --ray each network × seed is a Ray task: it asks for one
+    GPU when the cluster has GPUs (one CPU otherwise), and its files come back into this
+    machine's artifacts directory; on a cluster every node needs mnx installed (the same
+    versions). Ctrl-C cancels the tasks; a failed run is reported and the others go on.
 
     \b
     Examples:
