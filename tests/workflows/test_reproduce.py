@@ -143,3 +143,26 @@ def test_rows_survive_a_json_round_trip(tmp_path: Path) -> None:
     assert [r.name for r in back] == ["linear", "linear", "mlp_3x1500"]
     assert back[0] == row and back[1].last_test_accuracies == ()
     assert back[2].last_test_accuracies == (0.91, 0.92)
+
+
+def test_failed_runs_are_reported_not_tabled(tmp_path: Path) -> None:
+    """A run that fails (here: more images asked for than the subset has) is a Failure; the
+    command goes on with the others and writes no table for nothing."""
+    res = rep.reproduce(["003"], tmp_path, only=["linear"], seeds=(0, 1), limit=10**6,
+                        export=False)  # fmt: skip
+    assert [f.label for f in res.failures] == ["linear seed 0", "linear seed 1"]
+    assert "--limit 1000000 is more than" in res.failures[0].error
+    assert "Traceback" in res.failures[0].detail
+    assert res.rows == () and res.tables == () and res.plot is None
+    assert not (tmp_path / "reproduce").exists()
+
+
+def test_cli_reports_failed_runs_and_exits_1(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from mnx.cli import main
+
+    code = main(["--artifacts", str(tmp_path), "reproduce", "003", "--networks", "linear",
+                 "--limit", "1000000", "--no-export"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Failed: linear: UsageError: --limit 1000000" in err
+    assert "Error: 1 of 1 runs failed" in err and "retries only what is missing" in err
