@@ -115,6 +115,21 @@ def _render(results: Any, saved: Any | None = None) -> None:
     help="Timed Keras call: predict_on_batch, or function (compiled tf.function).",
 )
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[ADDRESS]",
+    help="With --on-every-node: the Ray cluster (--ray=ADDRESS, or $RAY_ADDRESS).",
+)
+@click.option(
+    "--on-every-node",
+    is_flag=True,
+    help="Run the same bench on one node of each machine type of the Ray cluster and merge "
+    "the rows, machine (CPU / GPU) first.",
+)
 @click.pass_obj
 def bench_cmd(
     obj: object,
@@ -130,6 +145,8 @@ def bench_cmd(
     limit: int | None,
     keras_mode: str,
     no_save: bool,
+    ray_address: str | None = None,
+    on_every_node: bool = False,
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
@@ -170,22 +187,51 @@ def bench_cmd(
                 fix="run `mnx train NAME` (or `mnx pipeline --quick`)",
             )
     warm_n, warm_s = _warmup(warmup)
-    results = run_bench(
-        selected,
-        _csv(backend),
-        _csv(precision),
-        _batch_sizes(batch_sizes),
+    kwargs = dict(
+        backends=_csv(backend),
+        precisions=_csv(precision),
+        batch_sizes=_batch_sizes(batch_sizes),
         duration_s=None if iterations is not None else (2.0 if duration is None else duration),
         iterations=iterations,
         warmup=warm_n,
         warmup_s=warm_s,
         threads=threads,
-        root=root,
         eval_limit=limit,
-        progress=sys.stderr.isatty(),
         keras_mode=keras_mode,
     )
+    if on_every_node or ray_address:
+        _bench_every_node(selected, kwargs, root, ray_address, on_every_node, no_save)
+        return
+    results = run_bench(selected, **kwargs, root=root, progress=sys.stderr.isatty())  # type: ignore[arg-type]
     _render(results, None if no_save else save(results, root))
+
+
+def _bench_every_node(  # type: ignore[no-untyped-def]
+    names, kwargs, root: Path, address: str | None, on_every_node: bool, no_save: bool
+) -> None:
+    """--ray --on-every-node: one bench per machine type, one merged table (workflows.fanout)."""
+    if not on_every_node:
+        raise UsageError(
+            "--ray was given to bench without --on-every-node",
+            expected="--ray [ADDRESS] --on-every-node (bench fans out to every machine type)",
+            fix="add --on-every-node, or drop --ray to bench on this machine",
+        )
+    from mnx.toolkit.artifacts import utc_now, write_json_atomic, write_text_atomic
+    from mnx.workflows.fanout import bench_on_every_node, machine_table
+
+    per_node = bench_on_every_node(
+        names, kwargs, root, address, say=lambda m: click.echo(m, err=True)
+    )
+    table = machine_table(per_node)
+    click.echo(table)
+    if not no_save:
+        stem = root / "bench" / f"every-node-{utc_now().replace(':', '')}"
+        write_text_atomic(stem.with_suffix(".md"), table)
+        write_json_atomic(
+            stem.with_suffix(".json"),
+            [{"machine": t.machine, "nodes": t.nodes, **r.to_dict()} for t, r in per_node],
+        )
+        click.echo(f"Saved {stem}.md (+ .json, one results object per machine type)")
 
 
 @click.command("report")

@@ -239,7 +239,7 @@ def _gpu_note() -> str:
 def _limit_threads(threads: int) -> None:
     """TensorFlow sizes its thread pools by the node's cores, not by the CPUs Ray gave the task;
     tasks side by side would oversubscribe the node. Takes effect in a fresh worker only."""
-    _import_tensorflow_quietly()
+    import_tensorflow_quietly()
     if threads < 1:
         return
     import contextlib
@@ -251,7 +251,7 @@ def _limit_threads(threads: int) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
-def _import_tensorflow_quietly() -> None:
+def import_tensorflow_quietly() -> None:
     """Import TensorFlow in a worker with its C++ start-up lines (CUDA probes, oneDNN notes,
     printed before its logging is set up) kept out of the driver's output, as `mnx` does."""
     import sys

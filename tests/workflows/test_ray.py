@@ -88,3 +88,27 @@ def test_a_failing_ray_task_is_reported_and_the_others_finish(
     assert by_label["linear"].ok and by_label["linear"].value.seed == 0
     assert read_folder(tmp_path / "seed-1" / "linear") == {}  # the failed task wrote nothing
     assert (tmp_path / "linear" / "train.json").exists()
+
+
+def test_bench_on_every_node_merges_rows_with_the_machine(
+    copy_trained: Path, subset_data: Any
+) -> None:
+    from mnx.toolkit.export.pipeline import ExportOptions, export
+    from mnx.toolkit.versions import cpu_model
+    from mnx.workflows.fanout import bench_on_every_node, machine_table
+
+    export("linear", ExportOptions(fp16=False, int8=False, trt=False), copy_trained)
+    kwargs = dict(
+        backends=["ort"], precisions=["fp32"], batch_sizes=[1], duration_s=None,
+        iterations=20, warmup=2, warmup_s=0.0, threads=1,
+    )  # fmt: skip
+    per_node = bench_on_every_node(["linear"], kwargs, copy_trained, None)
+    assert len(per_node) == 1  # one machine here
+    node, results = per_node[0]
+    assert node.nodes == 1 and node.cpu == (cpu_model() or node.cpu) and node.gpu is None
+    (row,) = results.measured()
+    assert (row.network, row.backend, row.batch_size, row.iterations) == ("linear", "ort", 1, 20)
+    # the accuracy the exporter recorded for this file, measured again on the node
+    assert row.accuracy is not None and row.accuracy > 0.5
+    table = machine_table(per_node)
+    assert f"| {node.machine} | linear | ort | fp32 | 1 | {100 * row.accuracy:.2f} |" in table
