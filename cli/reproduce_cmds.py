@@ -69,26 +69,13 @@ def reproduce_cmd(
     """
     from pathlib import Path
 
-    from mnx.errors import UsageError
     from mnx.workflows import reproduce as rep
     from mnx.workflows.executors import check_address
     from mnx.workflows.seeds import DEFAULT_SEED, parse_seeds
 
     if ray_address:  # first: `--ray 003` takes the notebook number as the address
         check_address(ray_address)
-    if all_ and notebooks:
-        raise UsageError(
-            "Both --all and notebook numbers were given",
-            expected="either --all or notebook numbers such as 003 004",
-            fix="drop one of them",
-        )
-    if not all_ and not notebooks:
-        raise UsageError(
-            "No notebook given",
-            expected="one or more of 000 001 002 003 004, or --all",
-            fix="e.g. `mnx reproduce 003`",
-        )
-    chosen = list(rep.NOTEBOOKS) if all_ else [n.zfill(3) for n in notebooks]
+    chosen = _notebooks(all_, notebooks)
     only = [n.strip() for n in networks.split(",") if n.strip()]
     say = lambda m: click.echo(m, err=True)  # noqa: E731
     executor = _executor(ray_address, say)
@@ -113,6 +100,25 @@ def reproduce_cmd(
         click.echo(f"Plot:   {result.plot}")
     click.echo(f"Took {rep.elapsed(start)}.")
     _raise_failures(result, obj.debug)
+
+
+def _notebooks(all_: bool, notebooks: tuple[str, ...]) -> list[str]:
+    from mnx.errors import UsageError
+    from mnx.workflows.reproduce import NOTEBOOKS
+
+    if all_ and notebooks:
+        raise UsageError(
+            "Both --all and notebook numbers were given",
+            expected="either --all or notebook numbers such as 003 004",
+            fix="drop one of them",
+        )
+    if not all_ and not notebooks:
+        raise UsageError(
+            "No notebook given",
+            expected="one or more of 000 001 002 003 004, or --all",
+            fix="e.g. `mnx reproduce 003`",
+        )
+    return list(NOTEBOOKS) if all_ else [n.zfill(3) for n in notebooks]
 
 
 def _raise_failures(result, debug: bool) -> None:  # type: ignore[no-untyped-def]
