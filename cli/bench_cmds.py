@@ -221,6 +221,21 @@ def _render(results: Any, saved: Any | None = None, wide: bool = False) -> None:
 )
 @click.option("--no-save", is_flag=True, help="Print the table only; write no files.")
 @click.option("--wide", is_flag=True, help=WIDE_HELP)
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[ADDRESS]",
+    help="With --on-every-node: the Ray cluster (--ray=ADDRESS, or $RAY_ADDRESS).",
+)
+@click.option(
+    "--on-every-node",
+    is_flag=True,
+    help="Run the same bench on one node of each machine type of the Ray cluster and merge "
+    "the rows, machine (CPU / GPU) first.",
+)
 @click.pass_context
 def bench_cmd(
     ctx: click.Context,
@@ -243,6 +258,8 @@ def bench_cmd(
     seed: int,
     no_save: bool,
     wide: bool,
+    ray_address: str | None = None,
+    on_every_node: bool = False,
 ) -> None:
     """Measure accuracy, latency, throughput and size of every variant, side by side.
 
@@ -312,12 +329,41 @@ def bench_cmd(
         include_transfers=include_transfers,
         **files,
     )
+    if on_every_node or ray_address:
+        _bench_every_node(config, root, ray_address, on_every_node, no_save)
+        return
     from mnx.toolkit.external import is_model_file
 
     if not all(is_model_file(n) for n in selected):
         require_keras()  # the Keras reference (and the keras backend) need it
     results = _bench_with_progress(config, root)
     _render(results, None if no_save else save(results, root), wide)
+
+
+def _bench_every_node(
+    config: Any, root: Path, address: str | None, on_every_node: bool, no_save: bool
+) -> None:
+    """--ray --on-every-node: one bench per machine type, one merged table (workflows.fanout)."""
+    if not on_every_node:
+        raise UsageError(
+            "--ray was given to bench without --on-every-node",
+            expected="--ray [ADDRESS] --on-every-node (bench fans out to every machine type)",
+            fix="add --on-every-node, or drop --ray to bench on this machine",
+        )
+    from mnx.toolkit.artifacts import utc_now, write_json_atomic, write_text_atomic
+    from mnx.workflows.fanout import bench_on_every_node, machine_table
+
+    per_node = bench_on_every_node(config, root, address, say=lambda m: click.echo(m, err=True))
+    table = machine_table(per_node)
+    click.echo(table)
+    if not no_save:
+        stem = root / "bench" / f"every-node-{utc_now().replace(':', '')}"
+        write_text_atomic(stem.with_suffix(".md"), table)
+        write_json_atomic(
+            stem.with_suffix(".json"),
+            [{"machine": t.machine, "nodes": t.nodes, **r.to_dict()} for t, r in per_node],
+        )
+        click.echo(f"Saved {stem}.md (+ .json, one results object per machine type)")
 
 
 @click.command("report")

@@ -57,6 +57,12 @@ def _bounded(
     help="Random seed (weights init, shuffling); same seed, same weights on CPU.",
 )
 @click.option(
+    "--seeds",
+    default=None,
+    help="Train once per seed, e.g. 0,1,2 or 0-4: seed 0 in <artifacts>/NAME/, seed n in "
+    "<artifacts>/seed-n/NAME/; current seeds are reused (--restart retrains).",
+)
+@click.option(
     "--limit",
     type=int,
     default=None,
@@ -83,6 +89,7 @@ def train_cmd(
     epochs: int | None,
     batch_size: int | None,
     seed: int,
+    seeds: str | None,
     limit: int | None,
     keras_backend: str | None,
     restart: bool,
@@ -97,6 +104,7 @@ def train_cmd(
       mnx train cnn9
       mnx train m31_k3 --epochs 2 --limit 5000
       mnx train mlp_512_128 --keras-backend jax
+      mnx train mlp_512_128 --seeds 0,1,2
     """
     # The backend must be chosen before anything imports Keras.
     from mnx.toolkit.train import select_backend
@@ -108,8 +116,42 @@ def train_cmd(
         epochs=epochs, batch_size=batch_size, seed=seed, limit=limit, keras_backend=keras_backend
     )
     require_keras()
+    if seeds is not None:
+        _train_seeds(obj, name, config, seeds, restart, seed_given=seed != 0)
+        return
     result = train(name, config, Path(obj.artifacts), resume=not restart)
     _render_result(result)
+
+
+def _train_seeds(
+    obj: Any, name: str, config: Any, seeds: str, restart: bool, seed_given: bool
+) -> None:
+    from mnx.errors import UsageError
+    from mnx.workflows.seeds import parse_seeds, train_seeds
+
+    if seed_given:
+        raise UsageError(
+            "Both --seed and --seeds were given",
+            expected="--seed N (one model in <artifacts>/NAME) or --seeds LIST (one per seed)",
+            fix="drop one of them",
+        )
+    runs = train_seeds(
+        name,
+        config,
+        Path(obj.artifacts),
+        parse_seeds(seeds),
+        restart=restart,
+        say=lambda m: click.echo(m, err=True),
+    )
+    accs = [r.result.test_accuracy for r in runs]
+    for r in runs:
+        how = "trained" if r.trained_now else "current, reused"
+        click.echo(f"seed {r.seed}: test accuracy {r.result.test_accuracy:.4f} ({how})  "
+                   f"{r.result.model_path}")  # fmt: skip
+    if len(accs) > 1:
+        mean = sum(accs) / len(accs)
+        sd = (sum((a - mean) ** 2 for a in accs) / (len(accs) - 1)) ** 0.5
+        click.echo(f"test accuracy over {len(accs)} seeds: {mean:.4f} ± {sd:.4f} (mean ± sd)")
 
 
 def _render_result(result: Any) -> None:

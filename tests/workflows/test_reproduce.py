@@ -9,6 +9,7 @@ import pytest
 
 from mnx.errors import UnknownNameError, UsageError
 from mnx.workflows import reproduce as rep
+from support.repro import repro_row
 
 
 def test_networks_of_notebook_in_seed_order() -> None:
@@ -93,23 +94,11 @@ def test_summary_accumulates_across_runs(copy_trained: Path) -> None:
     assert (out / "notebook_001.md").exists() and (out / "notebook_003.md").exists()
 
 
-def _row(**fields: object) -> rep.ReproRow:
-    """A ReproRow with neutral figures; tests set the fields they are about."""
-    base: dict[str, object] = dict(
-        name="linear", notebook="003", section="s", params=1, epochs=1,
-        reported_test_accuracy=None, test_accuracy=0.9, reported_test_loss=None,
-        test_loss=0.1, reported_train_accuracy=None, train_accuracy=None,
-        reported_train_loss=None, train_loss=None, seconds_per_epoch=1.0,
-        onnx_fp32_accuracy=None, onnx_int8_accuracy=None, trained_now=True, full_recipe=True,
-    )  # fmt: skip
-    return rep.ReproRow(**{**base, **fields})  # type: ignore[arg-type]
-
-
 def test_swing_columns_and_flag() -> None:
     base = dict(name="m31_k3", notebook="001", reported_test_accuracy=0.9812, test_accuracy=0.9853)
-    inside = _row(**base, last_test_accuracies=(0.9751, 0.9853))
-    outside = _row(**base, last_test_accuracies=(0.9840, 0.9853))
-    old = _row(**base)  # rows saved before the column
+    inside = repro_row(**base, last_test_accuracies=(0.9751, 0.9853))
+    outside = repro_row(**base, last_test_accuracies=(0.9840, 0.9853))
+    old = repro_row(**base)  # rows saved before the column
     assert inside.within_swing and not outside.within_swing and not old.within_swing
     assert inside.diff_last_mean_pp is None  # notebook 001 printed no per-epoch log
     table = rep.notebook_table("001", [inside, outside, old])
@@ -127,7 +116,7 @@ def test_seed_last_epochs_come_from_its_logs() -> None:
         # the seed's printed figure is its last logged epoch
         assert last[-1] == pytest.approx(architectures.get(name).reported_accuracy), name
         assert 4 <= len(last) <= rep.SWING_EPOCHS + 1
-    row = _row(
+    row = repro_row(
         name="mlp_3x1500", reported_test_accuracy=0.9842, test_accuracy=0.9791,
         last_test_accuracies=(0.9822, 0.9834, 0.9815, 0.9838, 0.9791),
     )  # fmt: skip
@@ -144,13 +133,36 @@ def test_rows_survive_a_json_round_trip(tmp_path: Path) -> None:
 
     from mnx.toolkit.artifacts import write_json_atomic
 
-    row = _row(reported_test_accuracy=0.9159, last_test_accuracies=(0.91, 0.92))
+    row = repro_row(reported_test_accuracy=0.9159, last_test_accuracies=(0.91, 0.92))
     old = {k: v for k, v in asdict(row).items() if k != "last_test_accuracies"}
     # a column that a later or earlier version wrote (here: swing_min) is ignored, not fatal
     other = {**asdict(row), "name": "mlp_3x1500", "swing_min": 0.9}
     broken = {"name": "cnn9"}  # required fields missing: only this row is left out
     write_json_atomic(tmp_path / "r.json", {"rows": [asdict(row), old, other, broken]})
-    back = rep._load_rows(tmp_path / "r.json")
+    back = rep.load_rows(tmp_path / "r.json")
     assert [r.name for r in back] == ["linear", "linear", "mlp_3x1500"]
     assert back[0] == row and back[1].last_test_accuracies == ()
     assert back[2].last_test_accuracies == (0.91, 0.92)
+
+
+def test_failed_runs_are_reported_not_tabled(tmp_path: Path) -> None:
+    """A run that fails (here: more images asked for than the subset has) is a Failure; the
+    command goes on with the others and writes no table for nothing."""
+    res = rep.reproduce(["003"], tmp_path, only=["linear"], seeds=(0, 1), limit=10**6,
+                        export=False)  # fmt: skip
+    assert [f.label for f in res.failures] == ["linear seed 0", "linear seed 1"]
+    assert "--limit 1000000 is more than" in res.failures[0].error
+    assert "Traceback" in res.failures[0].detail
+    assert res.rows == () and res.tables == () and res.plot is None
+    assert not (tmp_path / "reproduce").exists()
+
+
+def test_cli_reports_failed_runs_and_exits_1(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from mnx.cli import main
+
+    code = main(["--artifacts", str(tmp_path), "reproduce", "003", "--networks", "linear",
+                 "--limit", "60000", "--no-export"])  # fmt: skip  # the subset has 5,000
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Failed: linear: UsageError: --limit 60000" in err
+    assert "Error: 1 of 1 runs failed" in err and "retries only what is missing" in err
