@@ -74,6 +74,8 @@ def _register_commands() -> None:
         data_cmds,
         doctor_cmds,
         export_cmds,
+        pipeline_cmds,
+        report_cmds,
         reproduce_cmds,
         train_cmds,
         zoo_cmds,
@@ -85,6 +87,8 @@ def _register_commands() -> None:
         train_cmds,
         export_cmds,
         bench_cmds,
+        pipeline_cmds,
+        report_cmds,
         reproduce_cmds,
         doctor_cmds,
     ):
