@@ -146,7 +146,7 @@ def test_edited_export_is_refused_by_name(
     onnx_file = root / "their_net" / "model.fp32.onnx"
     onnx_file.write_bytes(onnx_file.read_bytes() + b"\0")
     code, _, err = run(capsys, "--artifacts", str(root), "bench", "their_net", "--backend", "ort")
-    assert code == 1 and "changed since mnx wrote it" in err and f"mnx export {model}" in err
+    assert code == 1 and "is not the file mnx recorded" in err and f"mnx export {model}" in err
 
 
 @pytest.mark.parametrize(
