@@ -84,33 +84,26 @@ def adopted_names(root: Path) -> list[str]:
 
 
 def adopted_files(net_dir: Path, precisions: Sequence[Precision]) -> list[Path]:
-    """The ONNX files `mnx export FILE.keras` made in `net_dir`, per precision."""
+    """The ONNX files `mnx export FILE.keras` made in `net_dir`, per precision; StaleArtifactError
+    when the store does not trust one (benched by name only as mnx wrote and checked it)."""
+    from mnx.bench.variants import store_skip
+
     if not (net_dir / SOURCE_RECORD).is_file():
         return []
-    found = [
-        net_dir / ADOPTED_FILES[p] for p in precisions if (net_dir / ADOPTED_FILES[p]).is_file()
-    ]
-    for f in found:
-        _require_recorded(f)
+    found = []
+    for p in precisions:
+        path = net_dir / ADOPTED_FILES.get(p, "")
+        if p not in ADOPTED_FILES or not path.is_file():
+            continue  # bf16: an OpenVINO hint on a registry network's FP32 file, not a file
+        skip = store_skip(net_dir.name, net_dir, path.name, p)
+        if skip is not None:
+            raise StaleArtifactError(
+                f"'{net_dir.name}': {skip.what}",
+                expected="ONNX files as `mnx export` wrote and checked them",
+                fix=f"{skip.fix} (or bench the file by its path to take it as is)",
+            )
+        found.append(path)
     return found
-
-
-def _require_recorded(path: Path) -> None:
-    """An exported file is benched by name only as mnx recorded it (after its parity check)."""
-    from mnx.bench.variants import stale_reason
-    from mnx.toolkit.artifacts import read_json
-    from mnx.toolkit.export.keras_variants import has_export_record
-
-    reason = stale_reason(path.parent, path.name)
-    if reason is None and not has_export_record(path.parent, path.name):
-        reason = f"{path.name} has no export record"
-    if reason is not None:
-        origin = read_json(path.parent / SOURCE_RECORD).get("path", "FILE.keras")
-        raise StaleArtifactError(
-            f"'{path.parent.name}': {reason}",
-            expected="ONNX files as `mnx export` wrote and checked them",
-            fix=f"run `mnx export {origin}` again (or bench the file by its path to take it as is)",
-        )
 
 
 def _source(p: Path, config: BenchConfig) -> FileSource:

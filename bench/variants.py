@@ -140,13 +140,15 @@ def store_skip(
     """Why the store does not trust `filename` (typed, with the command that fixes it), or None
     when it does: the one place bench asks whether a file may be measured."""
     from mnx.toolkit.store import verify
-    from mnx.toolkit.store.verify import Reason
+    from mnx.toolkit.store.verify import Reason, export_name
 
     verdict = verify(net_dir, filename)
     if verdict.current:
         return None
     kind = SkipKind.NOT_EXPORTED if verdict.reason is Reason.MISSING else SkipKind.STALE
-    return Skip(kind, verdict.detail, f"run `{verdict.fix(name, EXPORT_FLAG[precision])}`")
+    # A directory made by `mnx export FILE.keras` is remade from that file's path.
+    fix = verdict.fix(export_name(net_dir, name), EXPORT_FLAG[precision])
+    return Skip(kind, verdict.detail, f"run `{fix}`")
 
 
 def _onnx_variant(

@@ -191,17 +191,3 @@ def record_artifact(
 
 def artifact_record(net_dir: Path, filename: str) -> dict[str, Any] | None:
     return load_manifest(net_dir)["artifacts"].get(filename)
-
-
-def is_current(
-    net_dir: Path,
-    filename: str,
-    *,
-    source: Path | None = None,
-    options: dict[str, Any] | None = None,
-) -> bool:
-    """True when the store trusts `filename` (see toolkit.store.verify); `source` is unused:
-    the record names the inputs."""
-    from mnx.toolkit.store import verify
-
-    return verify(net_dir, filename, options=options).current

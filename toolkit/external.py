@@ -21,9 +21,11 @@ import numpy as np
 
 from mnx.errors import ConfigError, CorruptArtifactError, DataError, MissingArtifactError
 from mnx.toolkit.options import Preprocess
+from mnx.toolkit.store.verify import SOURCE_RECORD  # in <root>/<stem>/: `mnx export FILE.keras`
+
+__all__ = ["SOURCE_RECORD"]  # re-exported: bench asks it here
 
 MODEL_SUFFIXES = (".onnx", ".keras")
-SOURCE_RECORD = "source.json"  # in <root>/<stem>/: the .keras file `mnx export FILE` adopted
 MNIST_SHAPES = ((28, 28, 1), (1, 28, 28), (784,), (28, 28))
 NUM_CLASSES = 10
 DEFAULT_SEED = 0

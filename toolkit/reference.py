@@ -35,11 +35,14 @@ def keras_reference(
     load_model: Callable[[], Any],
     *,
     disk: bool = True,
+    model_file: str = MODEL_FILE,
 ) -> np.ndarray:
-    """Softmax outputs (N, 10) float32 of the model whose bytes hash to `model_sha` on `x`.
+    """Outputs float32 (softmax (N, 10) for a registry network) of the model whose bytes hash to
+    `model_sha` on `x`.
 
     `load_model` is called only when nothing trusted is cached. The caller has verified that
-    model.keras is current with `model_sha`."""
+    `model_file` (model.keras, or source.keras for an exported Keras file) is current with
+    `model_sha`."""
     from mnx.toolkit import store
 
     data_key = hashlib.sha256(data_sha.encode() + str(x.shape).encode()).hexdigest()
@@ -48,7 +51,7 @@ def keras_reference(
         return _MEMORY[key]
     name = cache_name(model_sha, data_key)
     options = {"data_sha256": data_sha, "shape": list(x.shape)}
-    inputs = {MODEL_FILE: model_sha}
+    inputs = {model_file: model_sha}
     ref = _load_cached(net_dir, name, options, inputs, len(x)) if disk else None
     if ref is None:
         ref = predict(load_model(), x)
@@ -73,7 +76,7 @@ def _load_cached(
         ref = np.load(net_dir / name, allow_pickle=False)
     except (OSError, ValueError):
         return None
-    return ref if ref.shape == (n, 10) and ref.dtype == np.float32 else None
+    return ref if ref.shape[:1] == (n,) and ref.dtype == np.float32 else None
 
 
 def predict(model: Any, x: np.ndarray) -> np.ndarray:

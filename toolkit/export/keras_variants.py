@@ -1,28 +1,55 @@
-"""The variants of a Keras-file export (toolkit.export.keras_file): convert, then build each file
-under a temporary name, check it against Keras, and only then rename it into place and record it."""
+"""A Keras-file export (toolkit.export.keras_file) as a run of the registry export pipeline.
+
+`adopt` puts the user's bytes into the store as source.keras (the root of the directory's input
+chain) and writes source.json last, recorded with source.keras's sha256, as `mnx train` writes
+train.json after model.keras. `KerasFileJob` is the pipeline's export job for that model: the
+variants are built, checked, renamed and recorded by pipeline.make_variant and export.int8, the
+one code path; only the conversion (any single-input model) and the parity check (tolerances
+scaled for outputs that need not be probabilities) are the file's own.
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
-import time
+import shutil
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from mnx.errors import ExportError
+from mnx.toolkit import store
 from mnx.toolkit.export import parity as par
-from mnx.toolkit.export.pipeline import ExportOptions, VariantReport
-
-if TYPE_CHECKING:
-    from mnx.toolkit.export.keras_file import _Data, _Spec
-
-Progress = Callable[[str], None]
+from mnx.toolkit.export.pipeline import _Job
+from mnx.toolkit.store.build import Snapshot
+from mnx.toolkit.store.verify import SOURCE_FILE, SOURCE_RECORD
 
 
-def to_onnx(model: Any, spec: _Spec, out: Path, opset: int) -> None:
+@dataclass(frozen=True)
+class Spec:
+    """The model's one input (per sample, without the batch dimension) and one output."""
+
+    per_sample: tuple[int | None, ...]
+    dtype: str
+    outputs: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class FileData:
+    """Parity inputs (already shaped for the model), labels when known, and what calibration
+    draws from: `x_train` samples made model inputs by `prepare`."""
+
+    x_test: np.ndarray
+    y_test: np.ndarray | None
+    x_train: np.ndarray | None
+    prepare: Callable[[np.ndarray], np.ndarray]
+    source: str
+    sha256: str  # of the data and how it is prepared: the key of records and caches
+    subset: bool = False
+
+
+def to_onnx(model: Any, spec: Spec, out: Path, opset: int) -> None:
     """tf2onnx through a tf.function (Keras 3: onnx/tensorflow-onnx#2448), named input/output."""
     import tensorflow as tf
     import tf2onnx
@@ -49,159 +76,86 @@ def to_onnx(model: Any, spec: _Spec, out: Path, opset: int) -> None:
     check_and_save(proto, out, "ONNX model converted from the Keras file")
 
 
-class Ctx:
-    """State shared by the variants of one export: build, check, then rename and record."""
+def adopt(origin: Path, snap: Snapshot, net_dir: Path) -> Snapshot:
+    """Make `net_dir/source.keras` the snapshot's bytes (kept when already current with them)
+    and source.json name `origin`; returns the snapshot as the FP32 file's input."""
+    from mnx.toolkit.artifacts import read_json, utc_now
+
+    verdict = store.verify(net_dir, SOURCE_FILE)
+    if not (verdict.current and verdict.sha256 == snap.sha256):
+        with store.build(net_dir, SOURCE_FILE, inputs={}) as job:
+            shutil.copyfile(snap.path, job.path)
+    where = {"kind": "keras-file", "path": str(origin.resolve()), "sha256": snap.sha256}
+    recorded = store.verify(net_dir, SOURCE_RECORD)
+    if not (recorded.current and _same(read_json(net_dir / SOURCE_RECORD), where)):
+        import json
+
+        with store.build(net_dir, SOURCE_RECORD, inputs={SOURCE_FILE: snap.sha256}) as job:
+            job.path.write_text(json.dumps({**where, "adopted_utc": utc_now()}, indent=2))
+    return Snapshot(SOURCE_FILE, snap.path, snap.sha256)
+
+
+def _same(found: Any, want: dict[str, str]) -> bool:
+    return isinstance(found, dict) and all(found.get(k) == v for k, v in want.items())
+
+
+class KerasFileJob(_Job):
+    """The pipeline's export job for a user's Keras file, loaded from the adopted snapshot."""
+
+    root_file = SOURCE_FILE
 
     def __init__(
         self,
         name: str,
         net_dir: Path,
-        source: Path,
+        data: FileData,
+        model_snap: Snapshot,
+        tmp: Path,
         model: Any,
-        data: _Data,
-        options: ExportOptions,
-        versions: dict[str, str],
-        say: Progress,
+        spec: Spec,
     ) -> None:
-        self.name, self.net_dir, self.source, self.model = name, net_dir, source, model
-        self.data, self.options, self.versions, self.say = data, options, versions, say
-        self.reference: np.ndarray = np.empty(0)
-        self.reports: list[VariantReport] = []
+        super().__init__(name, net_dir, data, None, model_snap, tmp)
+        self._model, self._x_test, self.spec, self.file_data = model, data.x_test, spec, data
 
-    def make(
-        self,
-        variant: str,
-        path: Path,
-        source: Path,
-        opts: dict[str, Any],
-        build: Callable[[Path], Any],
-    ) -> None:
-        from mnx.toolkit.artifacts import is_current, record_artifact
-        from mnx.toolkit.export.pipeline import _report_from_record
+    def preprocess(self, x: Any) -> Any:
+        return self.file_data.prepare(x)
 
-        if is_current(self.net_dir, path.name, source=source, options=opts):
-            self.say(f"{variant}: current, skipped")
-            self.reports.append(_report_from_record(variant, path, "current"))
-            return
-        self.say(f"{variant}: exporting")
-        staged = path.with_name(f".{path.name}.building")
-        start = time.perf_counter()
-        build(staged)
-        seconds = time.perf_counter() - start
-        self.say(f"{variant}: checking against Keras on {len(self.data.x_test)} inputs")
-        try:
-            parity, warnings = self._check(variant, staged)
-        except BaseException:
-            staged.unlink(missing_ok=True)  # a file that failed its check never gets its name
-            raise
-        os.replace(staged, path)
-        record_artifact(
-            self.net_dir,
-            path.name,
-            source=source,
-            options=opts,
-            versions=self.versions,
-            extra={
-                "export": {
-                    "parity": parity,
-                    "params": int(self.model.count_params()),
-                    "export_seconds": round(seconds, 3),
-                    "warnings": warnings,
-                }
-            },
-        )
-        self.reports.append(_report_from_record(variant, path, "exported"))
+    def write_fp32(self, out: Path, opset: int) -> None:
+        to_onnx(self.model, self.spec, out, opset)
 
-    def _check(self, variant: str, path: Path) -> tuple[dict[str, Any], list[str]]:
+    def check(self, variant: str, path: Path, fp32_atol: float) -> tuple[dict[str, Any], list[str]]:
+        """Parity against Keras, with absolute tolerances scaled by max(1, max |Keras output|);
+        accuracy only with labels, agreement only for (N, classes) outputs."""
         from mnx.toolkit.export.precision import Int8Encoding
+        from mnx.toolkit.reference import keras_reference
 
-        outputs = par.onnx_outputs(
-            path, self.data.x_test, exact_qdq=variant == Int8Encoding.S8.value
+        x, labels = self.file_data.x_test, self.file_data.y_test
+        ref = keras_reference(
+            self.net_dir,
+            self.model_snap.sha256,
+            x,
+            self.data.sha256,
+            lambda: self.model,
+            model_file=SOURCE_FILE,
         )
-        ref = self.reference.astype(np.float32)
+        outputs = par.onnx_outputs(path, x, exact_qdq=variant == Int8Encoding.S8.value)
         scale = max(1.0, float(np.abs(ref).max()))
-        labels = self.data.y_test
-        classify = ref.ndim == 2
+        diff = float(np.abs(outputs - ref).max())
+        classify, labelled = ref.ndim == 2, ref.ndim == 2 and labels is not None
         p = par.Parity(
             images=len(ref),
-            accuracy=float((outputs.argmax(1) == labels).mean())
-            if classify and labels is not None
-            else 0.0,
-            keras_accuracy=float((ref.argmax(1) == labels).mean())
-            if classify and labels is not None
-            else 0.0,
+            accuracy=float((outputs.argmax(1) == labels).mean()) if labelled else 0.0,
+            keras_accuracy=float((ref.argmax(1) == labels).mean()) if labelled else 0.0,
             agreement=float((outputs.argmax(1) == ref.argmax(1)).mean()) if classify else 1.0,
-            max_abs_diff=float(np.abs(outputs - ref).max()) / scale,
+            max_abs_diff=diff / scale,
         )
-        warnings = par.enforce(variant, p, par.FP32_ATOL)
+        warnings = par.enforce(variant, p, fp32_atol)
         record = {
-            "images": p.images,
-            "accuracy": p.accuracy if classify and labels is not None else None,
-            "keras_accuracy": p.keras_accuracy if classify and labels is not None else None,
+            **asdict(p),
+            "accuracy": p.accuracy if labelled else None,
+            "keras_accuracy": p.keras_accuracy if labelled else None,
             "agreement": p.agreement if classify else None,
-            "max_abs_diff": float(np.abs(outputs - ref).max()),
+            "max_abs_diff": diff,
             "tolerance_scale": scale,
         }
         return record, warnings
-
-
-def int8_variants(ctx: Ctx, fp32: Path, base: dict[str, Any]) -> str | None:
-    """Both INT8 encodings from one calibration on the chosen data (cached by its key)."""
-    import onnxruntime
-
-    from mnx.toolkit.artifacts import sha256_file
-    from mnx.toolkit.export import precision
-    from mnx.toolkit.export.calibration import CACHE_FILE, CalibrationKey, calibrate
-    from mnx.toolkit.export.pipeline import _quiet
-    from mnx.toolkit.export.precision import Int8Encoding
-
-    x_calib = ctx.data.x_calib
-    assert x_calib is not None  # _data made it: --int8 was given
-    opts = ctx.options
-    key = CalibrationKey(
-        fp32_sha256=sha256_file(fp32),
-        method=opts.calibration_method.value,
-        samples=len(x_calib),
-        seed=opts.calibration_seed,
-        data_sha256=ctx.data.sha256,
-        onnxruntime=onnxruntime.__version__,
-    )
-    int8_opts = {**base, "method": key.method, "samples": key.samples, "seed": key.seed}
-    state: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="mnx-int8-") as tmp:
-        with _quiet():
-            prepared = precision.prepare_for_int8(fp32, Path(tmp) / "prepared.onnx")
-
-        def ranges() -> Any:
-            if "r" not in state:
-                ctx.say(f"calibrating ({key.method}, {key.samples} samples)")
-                with _quiet():
-                    state["r"], reused = calibrate(
-                        prepared,
-                        x_calib,
-                        opts.calibration_method,
-                        key,
-                        ctx.net_dir / CACHE_FILE,
-                    )
-                state["how"] = "reused" if reused else "computed"
-            return state["r"]
-
-        for enc in Int8Encoding:
-
-            def build(out: Path, enc: Int8Encoding = enc) -> None:
-                r = ranges()
-                with _quiet():
-                    precision.int8_from_onnx(prepared, out, r, opts.calibration_method, enc)
-
-            ctx.make(
-                enc.value, ctx.net_dir / enc.filename, fp32, {**int8_opts, **enc.settings()}, build
-            )
-    return state.get("how")
-
-
-def has_export_record(net_dir: Path, filename: str) -> bool:
-    """Whether `mnx export` recorded `filename` in `net_dir` (after its parity check): the one
-    manifest query outside this module's Ctx.make (bench.external asks it)."""
-    from mnx.toolkit.artifacts import artifact_record
-
-    return artifact_record(net_dir, filename) is not None

@@ -111,7 +111,11 @@ class ExportReport:
 
 
 class _Job:
-    """One export run: the model snapshot it builds from, the test data, and the reports."""
+    """One export run: the model snapshot it builds from, the test data, and the reports.
+    `root_file` names the snapshot's file in the net directory (the FP32 file's input);
+    export.keras_variants.KerasFileJob is the same run for a user's Keras file."""
+
+    root_file = MODEL_FILE
 
     def __init__(
         self, name: str, net_dir: Path, data: Any, network: Any, model: Snapshot, tmp: Path
@@ -142,7 +146,14 @@ class _Job:
             self._x_test = self.preprocess(self.data.x_test)
         return self._x_test
 
-    def check(self, variant: str, path: Path, fp32_atol: float) -> tuple[par.Parity, list[str]]:
+    def write_fp32(self, out: Path, opset: int) -> None:
+        from mnx.toolkit.export import onnx as onnx_mod
+
+        onnx_mod.onnx_from_keras(self.model_snap.path, out, opset, model=self.model)
+
+    def check(self, variant: str, path: Path, fp32_atol: float) -> tuple[dict[str, Any], list[str]]:
+        """The parity record of the file at `path` (ExportError when out of tolerance), and
+        warnings."""
         from mnx.toolkit.reference import keras_reference
 
         reference = keras_reference(
@@ -150,7 +161,7 @@ class _Job:
         )
         outputs = par.onnx_outputs(path, self.x_test, exact_qdq=variant == Int8Encoding.S8.value)
         parity = par.compare(outputs, reference, self.data.y_test)
-        return parity, par.enforce(variant, parity, fp32_atol)
+        return asdict(parity), par.enforce(variant, parity, fp32_atol)
 
 
 def _versions() -> dict[str, str]:
@@ -205,10 +216,10 @@ def make_variant(
         start = time.perf_counter()
         write(build.path)
         seconds = time.perf_counter() - start
-        say(f"{variant}: checking against Keras on {len(job.data.y_test)} test images")
+        say(f"{variant}: checking against Keras on {len(job.x_test)} test inputs")
         parity, warnings = job.check(variant, build.path, fp32_atol)
         build.extra["export"] = {
-            "parity": asdict(parity),
+            "parity": parity,
             "params": int(job.model.count_params()),
             "export_seconds": round(seconds, 3),
             "warnings": warnings,
@@ -257,7 +268,7 @@ def export(
                 fix=f"re-run `mnx export {name}` when training has finished",
             )
         job = _Job(name, net_dir, data, network, snap, Path(tmp))
-        calibration = _onnx_variants(job, options, say, fp32_atol)
+        calibration = onnx_variants(job, options, say, fp32_atol)
     engines, trt_note = _tensorrt(name, net_dir.parent, options, say)
     return ExportReport(
         name=name,
@@ -270,23 +281,21 @@ def export(
     )
 
 
-def _onnx_variants(
-    job: _Job, options: ExportOptions, say: Progress, fp32_atol: float
+def onnx_variants(
+    job: _Job, options: ExportOptions, say: Progress, fp32_atol: float = par.FP32_ATOL
 ) -> str | None:
-    """FP32 from the model snapshot, then FP16/INT8 from a snapshot of that FP32 file."""
+    """FP32 from the model snapshot, then FP16/INT8 from a snapshot of that FP32 file; returns
+    how INT8 calibration went ("computed", "reused" or None)."""
     from mnx.toolkit.export import int8, precision
-    from mnx.toolkit.export import onnx as onnx_mod
 
     base = {"data_sha256": job.data.sha256}
     fp32_sha = make_variant(
         job,
         "fp32",
         FP32_FILE,
-        {MODEL_FILE: job.model_snap.sha256},
+        {job.root_file: job.model_snap.sha256},
         {**base, "opset": options.opset},
-        lambda out: onnx_mod.onnx_from_keras(
-            job.model_snap.path, out, options.opset, model=job.model
-        ),
+        lambda out: job.write_fp32(out, options.opset),
         say,
         fp32_atol,
     )

@@ -5,8 +5,8 @@ then renamed into place and recorded (`build`). Its record names the file's sha2
 sha256 of every input as it was read when the build started (`snapshot`). A reader asks
 `verify`: a file is current only when it matches its record, its record matches the options
 asked for, and every input is itself current with the recorded bytes — down to model.keras,
-whose record is written by `mnx train`. A missing or unreadable manifest means that nothing is
-current, never that everything is. See artifacts/README.md for the layout.
+whose record is written by `mnx train` (or source.keras, adopted by `mnx export FILE.keras`).
+A missing or unreadable manifest means that nothing is current, never that everything is. See artifacts/README.md for the layout.
 """
 
 from mnx.toolkit.store.build import Build, build, snapshot

@@ -16,6 +16,12 @@ from mnx.toolkit.store.manifest import MANIFEST, normalized, read_manifest
 MODEL_FILE = "model.keras"
 TRAIN_RECORD = "train.json"  # written by `mnx train` after model.keras; names its sha256
 TRAIN_PRODUCTS = (MODEL_FILE, "history.json", TRAIN_RECORD)  # what `mnx train` makes
+# `mnx export FILE.keras` adopts the user's file as source.keras and writes source.json (the
+# original path) last, recorded with source.keras's sha256 as input: the same pair as above.
+SOURCE_FILE = "source.keras"
+SOURCE_RECORD = "source.json"
+# The root of a directory's input chain, and the record that completes it (written last).
+ROOT_RECORDS = {MODEL_FILE: TRAIN_RECORD, SOURCE_FILE: SOURCE_RECORD}
 
 
 class Reason(str, Enum):
@@ -61,6 +67,22 @@ def verify(net_dir: Path, filename: str, *, options: Mapping[str, Any] | None = 
     return _verify(net_dir, filename, options, arts, set())
 
 
+def root_of(net_dir: Path) -> str:
+    """The file every other file of `net_dir` is made from: source.keras in a directory made by
+    `mnx export FILE.keras`, else model.keras."""
+    return SOURCE_FILE if (net_dir / SOURCE_RECORD).is_file() else MODEL_FILE
+
+
+def export_name(net_dir: Path, network: str) -> str:
+    """What to pass to `mnx export` to remake `net_dir`: the network's name, or for a directory
+    made from a Keras file the path that file was exported from (in source.json)."""
+    try:
+        path = json.loads((net_dir / SOURCE_RECORD).read_text(encoding="utf-8")).get("path")
+    except (OSError, ValueError, AttributeError):
+        return network
+    return str(path) if path else network
+
+
 def _verify(
     net_dir: Path,
     filename: str,
@@ -68,7 +90,7 @@ def _verify(
     arts: dict[str, Any] | None,
     seen: set[str],
 ) -> Verdict:
-    path = net_dir / filename
+    path, root = net_dir / filename, root_of(net_dir)
 
     def no(reason: Reason, detail: str, broken: str = filename) -> Verdict:
         return Verdict(filename, reason, detail, broken)
@@ -81,18 +103,18 @@ def _verify(
         return no(
             Reason.MANIFEST_UNREADABLE,
             f"{MANIFEST} cannot be read, so no file in '{net_dir}' is trusted",
-            broken=MODEL_FILE,
+            broken=root,
         )
     rec = arts.get(filename)
     if rec is None:
         # Fix the root first: with no trusted model, `mnx export` alone cannot help.
-        untrusted_model = filename not in TRAIN_PRODUCTS and not (
-            MODEL_FILE in seen or _verify(net_dir, MODEL_FILE, None, arts, seen).current
+        untrusted_root = filename not in (*TRAIN_PRODUCTS, *ROOT_RECORDS.values(), root) and not (
+            root in seen or _verify(net_dir, root, None, arts, seen).current
         )
         return no(
             Reason.NO_RECORD,
             f"{filename} has no record (not made by mnx, or interrupted)",
-            broken=MODEL_FILE if untrusted_model else filename,
+            broken=root if untrusted_root else filename,
         )
     sha = sha256_file(path)
     if rec.get("sha256") != sha:
@@ -101,11 +123,12 @@ def _verify(
         return no(Reason.FOREIGN, f"{filename} was recorded for '{rec.get('network')}'")
     if options is not None and rec.get("options") != normalized(options):
         return no(Reason.OPTIONS_CHANGED, f"{filename} was made with other options")
-    if filename == MODEL_FILE and not _has_train_record(net_dir, arts, sha):
+    if filename in ROOT_RECORDS and not _has_root_record(net_dir, arts, filename, sha):
+        made = "training" if filename == MODEL_FILE else "adoption by `mnx export FILE.keras`"
         return no(
             Reason.NO_RECORD,
-            f"{MODEL_FILE} has no completed training record ({TRAIN_RECORD} is missing, changed "
-            "or made for another model: copied in, or training was interrupted)",
+            f"{filename} has no completed {made} record ({ROOT_RECORDS[filename]} is missing, "
+            f"changed or made for another model: copied in, or the command was interrupted)",
         )
     seen = seen | {filename}
     for name, want in _inputs(rec).items():
@@ -119,13 +142,17 @@ def _verify(
     return Verdict(filename, Reason.CURRENT, f"{filename} is current", filename, sha, rec)
 
 
-def _has_train_record(net_dir: Path, arts: dict[str, Any], model_sha: str) -> bool:
-    """model.keras counts as trained only with its train.json: recorded, unchanged, and made
-    from these model bytes (train writes it last, so a killed run leaves no such pair)."""
-    rec, path = arts.get(TRAIN_RECORD), net_dir / TRAIN_RECORD
+def _has_root_record(net_dir: Path, arts: dict[str, Any], root: str, model_sha: str) -> bool:
+    """model.keras counts as trained only with its train.json (source.keras as adopted only with
+    its source.json): recorded, unchanged, and made from these model bytes (written last, so a
+    killed run leaves no such pair)."""
+    companion = ROOT_RECORDS[root]
+    rec, path = arts.get(companion), net_dir / companion
     if not path.is_file():
         return False
     if rec is None:
+        if root != MODEL_FILE:
+            return False
         # Written before the store recorded train.json: its own model_sha256 vouches, as then.
         try:
             return bool(
@@ -133,7 +160,7 @@ def _has_train_record(net_dir: Path, arts: dict[str, Any], model_sha: str) -> bo
             )
         except (OSError, ValueError, AttributeError):
             return False
-    return rec.get("sha256") == sha256_file(path) and _inputs(rec).get(MODEL_FILE) == model_sha
+    return rec.get("sha256") == sha256_file(path) and _inputs(rec).get(root) == model_sha
 
 
 def _inputs(rec: Mapping[str, Any]) -> dict[str, str]:
@@ -161,5 +188,5 @@ def require_current(
     raise error(
         f"'{network}': {verdict.detail}",
         expected=f"{net_dir / filename} as recorded by {made_by}",
-        fix=f"run `{verdict.fix(network, export_flags)}`",
+        fix=f"run `{verdict.fix(export_name(net_dir, network), export_flags)}`",
     )

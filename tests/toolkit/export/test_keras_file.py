@@ -36,6 +36,10 @@ def mnist_model(path: Path, seed: int = 0) -> Path:
     return path
 
 
+def rec_sha(manifest: dict[str, dict[str, object]]) -> object:
+    return manifest["model.fp32.onnx"]["sha256"]
+
+
 def test_keras_file_exports_with_parity(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from mnx.toolkit.artifacts import load_manifest, sha256_file
 
@@ -51,6 +55,12 @@ def test_keras_file_exports_with_parity(capsys: pytest.CaptureFixture[str], tmp_
         assert rec["export"]["parity"]["accuracy"] is not None
     assert manifest["model.fp32.onnx"]["export"]["parity"]["max_abs_diff"] <= 1e-4
     assert manifest["model.fp32.onnx"]["source"]["sha256"] == sha256_file(model)
+    # The store's chain: fp32 <- source.keras (the user's bytes) <- source.json, written last.
+    sha = sha256_file(model)
+    assert manifest["model.fp32.onnx"]["inputs"] == {"source.keras": sha}
+    assert manifest["source.keras"]["sha256"] == sha
+    assert manifest["source.json"]["inputs"] == {"source.keras": sha}
+    assert manifest["model.int8.onnx"]["inputs"] == {"model.fp32.onnx": rec_sha(manifest)}
     source = json.loads((net_dir / "source.json").read_text())
     assert source["sha256"] == sha256_file(model) and source["path"] == str(model.resolve())
     assert not list(net_dir.glob(".*building"))
@@ -146,7 +156,7 @@ def test_edited_export_is_refused_by_name(
     onnx_file = root / "their_net" / "model.fp32.onnx"
     onnx_file.write_bytes(onnx_file.read_bytes() + b"\0")
     code, _, err = run(capsys, "--artifacts", str(root), "bench", "their_net", "--backend", "ort")
-    assert code == 1 and "changed since mnx wrote it" in err and f"mnx export {model}" in err
+    assert code == 1 and "is not the file mnx recorded" in err and f"mnx export {model}" in err
 
 
 @pytest.mark.parametrize(
