@@ -119,24 +119,7 @@ MAX_WORKSPACE_MIB = 1 << 20  # 1 TiB: above any GPU's memory
 )
 @click.pass_context
 def export_cmd(
-    ctx: click.Context,
-    name: str,
-    fp16: bool,
-    int8: bool,
-    calibration_method: str,
-    calibration_samples: int,
-    calibration_seed: int,
-    opset: int,
-    trt: bool | None,
-    route: str,
-    trt_calibrator: str,
-    min_batch: int,
-    opt_batch: int,
-    max_batch: int,
-    workspace_mib: int,
-    rebuild: bool,
-    data_file: str | None,
-    preprocess: str,
+    ctx: click.Context, name: str, data_file: str | None, preprocess: str, **o: Any
 ) -> None:
     """Export a trained network (or a .keras file) to ONNX (FP32 always; FP16 and INT8 on
     request), check every file against Keras on the 10,000 test images, and build TensorRT
@@ -150,29 +133,63 @@ def export_cmd(
       mnx export cnn9 --fp16 --int8 --trt --max-batch 1024
       mnx export path/to/my_model.keras --fp16 --int8   (-> artifacts/my_model/)
     """
-    from mnx.toolkit.export.pipeline import ExportOptions, export
+    options = _export_options(o)
+    from_file, scaling = _file_options(name, data_file, preprocess)
+    if o["trt"]:  # every option is checked above; these two before the minutes of work below
+        require_tensorrt()
+    require_keras()
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"Exporting {name}") as status:
+        progress = lambda msg: status.update(f"{name}: {msg}")  # noqa: E731
+        if from_file:
+            from mnx.toolkit.export.keras_file import export_model_file
+
+            data = Path(data_file) if data_file else None
+            report = export_model_file(
+                Path(name),
+                options,
+                ctx.obj.artifacts,
+                data_path=data,
+                preprocess=scaling,
+                progress=progress,
+            )
+        else:
+            from mnx.toolkit.export.pipeline import export
+
+            report = export(name, options, ctx.obj.artifacts, progress=progress)
+    render(report)
+
+
+def _export_options(o: dict[str, Any]) -> Any:
+    """The command's options as one ExportOptions with its EngineOptions (each validates its
+    fields, so bad values fail now, TensorRT or not)."""
+    from mnx.toolkit.export.pipeline import ExportOptions
     from mnx.toolkit.export.tensorrt import EngineOptions
 
-    engine = EngineOptions(  # bad values fail now, TensorRT or not
-        route=route,  # type: ignore[arg-type]  # parsed into Route in __post_init__
-        calibrator=trt_calibrator,  # type: ignore[arg-type]  # parsed into Calibrator
-        min_batch=min_batch,
-        opt_batch=opt_batch,
-        max_batch=max_batch,
-        workspace_mib=workspace_mib,
-        rebuild=rebuild,
+    engine = EngineOptions(
+        route=o["route"],
+        calibrator=o["trt_calibrator"],
+        min_batch=o["min_batch"],
+        opt_batch=o["opt_batch"],
+        max_batch=o["max_batch"],
+        workspace_mib=o["workspace_mib"],
+        rebuild=o["rebuild"],
     )
-
-    options = ExportOptions(
-        fp16=fp16,
-        int8=int8,
-        calibration_method=calibration_method,  # type: ignore[arg-type]  # parsed in __post_init__
-        calibration_samples=calibration_samples,
-        calibration_seed=calibration_seed,
-        opset=opset,
-        trt=trt,
+    return ExportOptions(
+        fp16=o["fp16"],
+        int8=o["int8"],
+        calibration_method=o["calibration_method"],
+        calibration_samples=o["calibration_samples"],
+        calibration_seed=o["calibration_seed"],
+        opset=o["opset"],
+        trt=o["trt"],
         engine=engine,
     )
+
+
+def _file_options(name: str, data_file: str | None, preprocess: str) -> tuple[bool, Preprocess]:
+    """Whether NAME is a .keras file, and its pixel scaling; --data/--preprocess are for files."""
     from mnx.toolkit.external import is_model_file
 
     from_file = is_model_file(name)
@@ -183,28 +200,7 @@ def export_cmd(
             expected="a path to a .keras file (registered networks have their own data)",
             fix="drop --data/--preprocess, or pass the .keras file",
         )
-    if trt:  # every option is checked above; these two before the minutes of work below
-        require_tensorrt()
-    require_keras()
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    with console.status(f"Exporting {name}") as status:
-        progress = lambda msg: status.update(f"{name}: {msg}")  # noqa: E731
-        if from_file:
-            from mnx.toolkit.export.keras_file import export_model_file
-
-            report = export_model_file(
-                Path(name),
-                options,
-                ctx.obj.artifacts,
-                data_path=Path(data_file) if data_file else None,
-                preprocess=scaling,
-                progress=progress,
-            )
-        else:
-            report = export(name, options, ctx.obj.artifacts, progress=progress)
-    render(report)
+    return from_file, scaling
 
 
 def _fmt(value: Any, spec: str, none: str = "-") -> str:
