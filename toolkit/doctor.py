@@ -158,7 +158,10 @@ def _gpu_checks() -> list[Check]:
     problem = gpu.cuda_problem() if runtime is not None else None
     info = gpu.gpu_info()
     if info is None:
-        out.append(Check("GPU", False, problem or "no NVIDIA GPU seen", gpu.GPU_EXTRA))
+        fix = gpu.GPU_EXTRA
+        if driver is None:  # no driver: installing GPU packages on this machine would not help
+            fix = f"use a machine with an NVIDIA GPU and driver; there: {fix}"
+        out.append(Check("GPU", False, problem or "no NVIDIA GPU seen", fix))
     else:
         mem = f", {info.memory_mib} MiB" if info.memory_mib else ""
         via = "" if info.source == "cuda-python" else f" (via {info.source}; no cuda-python)"
