@@ -135,8 +135,21 @@ def relocate(files: Files, old_root: str, new_root: str) -> Files:
     the replacement works on the JSON-escaped text, so every other byte stays as written."""
     import json
 
+    from mnx.toolkit.store.manifest import MANIFEST
+
     old, new = json.dumps(old_root)[1:-1].encode(), json.dumps(new_root)[1:-1].encode()
-    return {k: v.replace(old, new) if k.endswith(".json") else v for k, v in files.items()}
+    out = {k: v.replace(old, new) if k.endswith(".json") else v for k, v in files.items()}
+    # A rewritten record is new bytes: the artifact store's manifest (which names every file by
+    # its sha256, as itself and as an input) must name those bytes, or nothing would be trusted.
+    renamed = {
+        sha256_bytes(files[k]).encode(): sha256_bytes(v).encode()
+        for k, v in out.items()
+        if v != files[k] and Path(k).name != MANIFEST
+    }
+    for rel in [k for k in out if Path(k).name == MANIFEST]:
+        for before, after in renamed.items():
+            out[rel] = out[rel].replace(before, after)
+    return out
 
 
 @dataclass(frozen=True)

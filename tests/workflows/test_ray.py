@@ -98,11 +98,13 @@ def test_bench_on_every_node_merges_rows_with_the_machine(
     from mnx.workflows.fanout import bench_on_every_node, machine_table
 
     export("linear", ExportOptions(fp16=False, int8=False, trt=False), copy_trained)
-    kwargs = dict(
-        backends=["ort"], precisions=["fp32"], batch_sizes=[1], duration_s=None,
-        iterations=20, warmup=2, warmup_s=0.0, threads=1,
-    )  # fmt: skip
-    per_node = bench_on_every_node(["linear"], kwargs, copy_trained, None)
+    from mnx.bench.records import BenchConfig
+
+    config = BenchConfig(
+        networks=("linear",), backends=("ort",), precisions=("fp32",), batch_sizes=(1,),
+        duration_s=None, iterations=20, warmup_iterations=2, warmup_s=0.0, threads=1,
+    )  # type: ignore[arg-type]  # fmt: skip
+    per_node = bench_on_every_node(config, copy_trained, None)
     assert len(per_node) == 1  # one machine here
     node, results = per_node[0]
     assert node.nodes == 1 and node.cpu == (cpu_model() or node.cpu) and node.gpu is None
