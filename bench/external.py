@@ -371,6 +371,7 @@ class FileMeasurer:
             p999_ms=stats.p999_ms,
             max_ms=stats.max_ms,
             cov=clean_float(stats.cov),
+            p50_cov=clean_float(stats.p50_cov),
             h2d_ms=dev.h2d_ms if dev else None,
             compute_ms=dev.compute_ms if dev else None,
             d2h_ms=dev.d2h_ms if dev else None,

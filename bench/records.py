@@ -68,7 +68,8 @@ class BenchRow:
     p99_ms: float | None = None
     p999_ms: float | None = None
     max_ms: float | None = None
-    cov: float | None = None
+    cov: float | None = None  # of the calls
+    p50_cov: float | None = None  # of the p50 of 10 consecutive windows (stability)
     # GPU runners: mean CUDA-event times per call, copies apart from compute
     h2d_ms: float | None = None
     compute_ms: float | None = None

@@ -241,14 +241,16 @@ def _who(r: BenchRow) -> str:
 
 
 def unstable_line(rows: Sequence[BenchRow]) -> str | None:
-    """'Unstable timing: 3 of 12 rows have CoV > 2.5%, worst 41% (...)' and what helps."""
-    bad = sorted((r for r in rows if table.unstable(r)), key=lambda r: -(r.cov or 0))
+    """'Unstable timing: 3 of 12 rows, p50 CoV > 2.5%, worst: ... 41%' and what helps."""
+    bad = sorted((r for r in rows if table.unstable(r)), key=lambda r: -(table.stability(r) or 0))
     if not bad:
         return None
-    worst = ", ".join(f"{_who(r)} b{r.batch_size} {table.fmt_pct(r.cov, 0)}%" for r in bad[:3])
+    worst = ", ".join(
+        f"{_who(r)} b{r.batch_size} {table.fmt_pct(table.stability(r), 0)}%" for r in bad[:3]
+    )
     more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
     return (
-        f"Unstable timing: {len(bad)} of {len(rows)} rows have CoV > {COV_WARN:.1%}, worst: "
+        f"Unstable timing: {len(bad)} of {len(rows)} rows, p50 CoV > {COV_WARN:.1%}, worst: "
         f"{worst}{more}. {STABILITY_ADVICE}"
     )
 
@@ -256,9 +258,8 @@ def unstable_line(rows: Sequence[BenchRow]) -> str | None:
 #: What helps, from studies/ort_threads.py: other processes competing for the cores, not the
 #: measuring time, make the spread; a longer --duration does not shrink it.
 STABILITY_ADVICE = (
-    "Spread like this comes from other processes using the CPU (see `top`), or for calls of a "
-    "few µs from interrupts: rerun on an idle machine (--duration does not help); p50 and "
-    "images/s (from p50) are robust to it, mean and p99 are not."
+    "(p50 CoV: how much the p50 of 10 consecutive windows of the run moved.) Other processes "
+    "using the CPU move it (see `top`): rerun on an idle machine (--duration does not help)."
 )
 
 

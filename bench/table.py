@@ -64,8 +64,15 @@ def gflop_per_s(r: BenchRow) -> float | None:
     return None if ips is None or not r.flops_per_image else r.flops_per_image * ips / 1e9
 
 
+def stability(r: BenchRow) -> float | None:
+    """How much the row's p50 varied over the run (CoV over windows; the call CoV for rows
+    saved before it was measured)."""
+    return r.p50_cov if r.p50_cov is not None else r.cov
+
+
 def unstable(r: BenchRow) -> bool:
-    return r.cov is not None and r.cov > COV_WARN
+    s = stability(r)
+    return s is not None and s > COV_WARN
 
 
 # --- cell formats ---------------------------------------------------------------------------
@@ -141,6 +148,7 @@ WIDE_EXTRA = (
     Column("max |diff|", lambda r, b: "-" if r.max_abs_diff is None else f"{r.max_abs_diff:.1e}"),
     Column("mean ms", lambda r, b: fmt_ms(r.mean_ms)),
     Column("CoV %", lambda r, b: fmt_pct(r.cov, 1)),
+    Column("p50 CoV %", lambda r, b: fmt_pct(r.p50_cov, 1)),
     Column("images/s (mean)", lambda r, b: fmt_int(r.images_per_s)),
     Column("params", lambda r, b: fmt_int(r.params)),
     Column("MiB", lambda r, b: fmt_mib(r.model_bytes)),
@@ -229,7 +237,7 @@ def answer_line(best: Best) -> str:
         parts.append(f"{best.delta_pp:+.2f} pp")
     line = f"batch {r.batch_size}: fastest {best.variant} — {', '.join(parts)}"
     if unstable(r):
-        line += f" (unstable timing, CoV {fmt_pct(r.cov, 0)}%)"
+        line += f" (unstable timing, p50 CoV {fmt_pct(stability(r), 0)}%)"
     return line
 
 

@@ -51,7 +51,8 @@ class Point:
     batch: int
     config: Config
     p50_ms: float
-    cov: float
+    cov: float  # of the calls
+    p50_cov: float  # of the p50 over 10 consecutive windows: what the bench's warning uses
     calls: int
 
     @property
@@ -106,15 +107,17 @@ class _SessionRunner:
         return None
 
 
-def measure(runner: _SessionRunner, x: np.ndarray, seconds: float) -> tuple[float, float, int]:
-    """(p50 ms, CoV, calls) of one batch through the bench harness's own loop."""
+def measure(
+    runner: _SessionRunner, x: np.ndarray, seconds: float
+) -> tuple[float, float, int, float]:
+    """(p50 ms, call CoV, calls, p50 CoV) of one batch through the bench harness's own loop."""
     from mnx.bench.harness import HarnessConfig
     from mnx.bench.harness import measure as harness_measure
     from mnx.bench.stats import LatencyStats
 
     m = harness_measure(runner, x, HarnessConfig(duration_s=seconds, warmup_s=0.2))  # type: ignore[arg-type]
     stats = LatencyStats.from_ns(m.latencies_ns)
-    return stats.p50_ms, stats.cov, stats.count
+    return stats.p50_ms, stats.cov, stats.count, stats.p50_cov
 
 
 def run(seconds: float, cores: int, rounds: int) -> list[Point]:
@@ -141,8 +144,13 @@ def run(seconds: float, cores: int, rounds: int) -> list[Point]:
                 for cfg, ms in got.items():
                     p50 = float(np.median([m[0] for m in ms]))
                     cov = float(np.median([m[1] for m in ms]))
-                    points.append(Point(name, batch, cfg, p50, cov, sum(m[2] for m in ms)))
-                    print(f"  {name} b{batch} {cfg.label}: p50 {p50:.4f} ms, CoV {cov:.1%}")
+                    p50_cov = float(np.median([m[3] for m in ms]))
+                    calls = sum(m[2] for m in ms)
+                    points.append(Point(name, batch, cfg, p50, cov, p50_cov, calls))
+                    print(
+                        f"  {name} b{batch} {cfg.label}: p50 {p50:.4f} ms, CoV {cov:.1%}, "
+                        f"p50 CoV {p50_cov:.1%}"
+                    )
     return points
 
 
@@ -153,8 +161,11 @@ def verdict(points: list[Point]) -> list[str]:
         mine = [p for p in points if p.network == name]
         for batch in BATCHES:
             d = next(p for p in mine if p.batch == batch and p.config.threads is None)
-            ok = "ok" if d.cov <= COV_GOAL else "MISSED"
-            lines.append(f"{name} batch {batch}: default CoV {d.cov:.1%} ({ok}, goal <= 5%)")
+            ok = "ok" if d.p50_cov <= COV_GOAL else "MISSED"
+            lines.append(
+                f"{name} batch {batch}: default p50 CoV {d.p50_cov:.1%} ({ok}, goal <= 5%; "
+                f"call CoV {d.cov:.1%})"
+            )
         at256 = [p for p in mine if p.batch == 256]
         best = max(at256, key=lambda p: p.images_per_s)
         d = next(p for p in at256 if p.config.threads is None)
@@ -182,13 +193,13 @@ def report(points: list[Point], args: argparse.Namespace, load: str) -> str:
         f"ISA: {isa()}; load average at start: {load}",
         f"Versions: onnxruntime {onnxruntime.__version__}, Python {platform.python_version()}",
         "",
-        "| network | batch | session | p50 ms | CoV % | images/s (p50) | calls |",
-        "|---|---:|---|---:|---:|---:|---:|",
+        "| network | batch | session | p50 ms | p50 CoV % | call CoV % | images/s (p50) | calls |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for p in points:
         out.append(
             f"| {p.network} | {p.batch} | {p.config.label} | {p.p50_ms:.4f} | "
-            f"{100 * p.cov:.1f} | {p.images_per_s:,.0f} | {p.calls:,} |"
+            f"{100 * p.p50_cov:.1f} | {100 * p.cov:.1f} | {p.images_per_s:,.0f} | {p.calls:,} |"
         )
     out += ["", "## Verdict", ""] + [f"- {line}" for line in verdict(points)]
     return "\n".join(out) + "\n"

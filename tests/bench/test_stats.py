@@ -90,3 +90,21 @@ def test_device_stats_ignores_unmeasured() -> None:
     d = device_stats(np.array([1.0, np.nan, 3.0]), np.array([2.0, 2.0, 2.0]), nan)
     assert d is not None and d.h2d_ms == 2.0 and d.compute_ms == 2.0 and d.d2h_ms is None
     assert not math.isnan(d.h2d_ms)
+
+
+def test_p50_cov_separates_rare_spikes_from_a_moving_p50() -> None:
+    from mnx.bench.stats import stability, window_p50_cov
+
+    rng = np.random.default_rng(0)
+    calls = rng.normal(0.1, 0.001, 10_000)
+    calls[::97] = 5.0  # interrupts: rare, 50x longer calls
+    spiky = LatencyStats.from_ms(calls)
+    assert spiky.cov > 1.0 and spiky.p50_cov < 0.01  # the reported p50 did not move
+    assert not any("unstable" in w for w in timing_warnings(spiky))
+    drifting = calls.copy()
+    drifting[5_000:] *= 1.5  # another process took a core half-way through
+    moved = LatencyStats.from_ms(drifting)
+    assert moved.p50_cov > 0.1 and stability(moved) == moved.p50_cov
+    assert any("p50 varies" in w for w in timing_warnings(moved))
+    short = LatencyStats.from_ms(calls[:10])  # under 2 calls per window: the call CoV decides
+    assert np.isnan(window_p50_cov(calls[:10])) and stability(short) == short.cov
