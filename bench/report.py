@@ -210,10 +210,7 @@ def footer_lines(
             + "."
         )
     lines += [line for line in (unstable_line(measured), skipped_line(results.rows)) if line]
-    for r in measured:
-        for w in r.warnings:
-            if not w.startswith("unstable timing"):
-                lines.append(f"Warning {_who(r)} batch {r.batch_size}: {w}")
+    lines += warning_lines(measured)
     if hidden:
         lines.append(
             f"Hidden to fit {len(hidden)} column(s) narrower: {', '.join(hidden)} "
@@ -228,7 +225,7 @@ def footer_lines(
     lines.append(
         f"Measured {p.created_utc} on {p.cpu or 'unknown CPU'}"
         f"{f' + {p.gpu}' if p.gpu else ''}, "
-        f"ORT threads {p.threads or 'default (1 per core, spin in calls only)'}, "
+        f"ORT threads {p.threads or 'default (1 per core)'}, "
         f"mnx {p.mnx_version}, onnxruntime {p.versions.get('onnxruntime', '-')}, "
         f"{'openvino ' + p.versions['openvino'] + ', ' if 'openvino' in p.versions else ''}"
         f"commit {(p.git_commit or '-')[:12]}."
@@ -238,6 +235,17 @@ def footer_lines(
 
 def _who(r: BenchRow) -> str:
     return f"{r.network} {r.backend} {r.precision}"
+
+
+def warning_lines(rows: Sequence[BenchRow]) -> list[str]:
+    """One line per variant and warning, naming the batch sizes it came up at (unstable timing
+    has its own summary line)."""
+    batches: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        for w in r.warnings:
+            if not w.startswith("unstable timing"):
+                batches.setdefault((_who(r), w), []).append(str(r.batch_size))
+    return [f"Warning {who} batch {','.join(b)}: {w}" for (who, w), b in batches.items()]
 
 
 def unstable_line(rows: Sequence[BenchRow]) -> str | None:
