@@ -11,7 +11,9 @@ import click
 from mnx.cli.common import require_keras
 from mnx.toolkit.options import KerasBackend
 
-MAX_EPOCHS = 1000  # same bound as toolkit.train.MAX_EPOCHS (not imported: keeps --help light)
+MAX_EPOCHS = (
+    1000  # same bound as toolkit.train_config.MAX_EPOCHS (not imported: keeps --help light)
+)
 BACKENDS = tuple(b.value for b in KerasBackend)
 
 
