@@ -131,9 +131,15 @@ def _scatter(ax: Any, everything: Sequence[_Point]) -> None:
                 ax.scatter([p.seed_nb] * len(p.seeds), p.seeds, s=12, facecolors="none",
                            edgecolors=p.color, zorder=3)  # fmt: skip
     lo = _diagonal(ax, points)
-    for p in points:  # names right of their point, or left of it near the right edge
-        right = p.seed_nb < lo + 0.75 * (100.0 - lo)
-        ax.annotate(p.name, (p.seed_nb, p.ours), fontsize=7, xytext=(4 if right else -4, 3),
+    placed: list[tuple[float, float]] = []
+    near = 0.02 * (100.0 - lo)  # points closer than this share a spot: stack their names
+    for p in sorted(points, key=lambda q: (q.seed_nb, q.ours)):
+        right = p.seed_nb < lo + 0.75 * (
+            100.0 - lo
+        )  # names right of their point, left near the edge
+        stack = sum(abs(x - p.seed_nb) < near and abs(y - p.ours) < near for x, y in placed)
+        placed.append((p.seed_nb, p.ours))
+        ax.annotate(p.name, (p.seed_nb, p.ours), fontsize=7, xytext=(4 if right else -4, 3 + 9 * stack),
                     textcoords="offset points", ha="left" if right else "right")  # fmt: skip
     multi, single = any(p.multi for p in points), not all(p.multi for p in points)
     kinds = ["bars: our range over seeds (dots: each seed)"] if multi else []
