@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from mnx.bench.file_backends import FILE_BACKENDS, file_runner
-from mnx.bench.harness import HarnessConfig, measure
-from mnx.bench.records import BenchConfig, BenchRow, clean_float
-from mnx.bench.stats import LatencyStats, device_stats, throughput, timing_warnings
+from mnx.bench.harness import HarnessConfig
+from mnx.bench.records import BenchConfig, BenchRow
+from mnx.bench.timing import timed_fields
 from mnx.bench.variants import Skip, SkipKind, Variant
 from mnx.errors import DataError, MnxError, StaleArtifactError, UsageError
 from mnx.toolkit.external import (
@@ -347,36 +347,7 @@ class FileMeasurer:
         shapes: dict[str, tuple[int, ...]],
         common: dict[str, Any],
     ) -> BenchRow:
-        m = measure(runner, self._feeds(shapes), self.harness)
-        stats = LatencyStats.from_ns(m.latencies_ns)
-        tp = throughput(stats, b)
-        dev = device_stats(m.h2d_ms, m.compute_ms, m.d2h_ms)
-        expected = runner.expected_providers()
-        used = list(common["providers"])
-        warns = timing_warnings(stats, dev, expected, used if expected else None)
-        flops = self.flops
-        return self._row(
-            v,
-            b,
-            **common,
-            iterations=stats.count,
-            warmup_iterations=m.warmup_iterations,
-            min_ms=stats.min_ms,
-            mean_ms=stats.mean_ms,
-            std_ms=stats.std_ms,
-            p50_ms=stats.p50_ms,
-            p90_ms=stats.p90_ms,
-            p95_ms=stats.p95_ms,
-            p99_ms=stats.p99_ms,
-            p999_ms=stats.p999_ms,
-            max_ms=stats.max_ms,
-            cov=clean_float(stats.cov),
-            p50_cov=clean_float(stats.p50_cov),
-            h2d_ms=dev.h2d_ms if dev else None,
-            compute_ms=dev.compute_ms if dev else None,
-            d2h_ms=dev.d2h_ms if dev else None,
-            inferences_per_s=clean_float(tp.inferences_per_s),
-            images_per_s=clean_float(tp.images_per_s),
-            gflop_per_s=clean_float(flops * tp.images_per_s / 1e9) if flops else None,
-            warnings=tuple(warns),
+        fields, warns = timed_fields(
+            runner, self._feeds(shapes), b, self.harness, list(common["providers"]), self.flops
         )
+        return self._row(v, b, **common, **fields, warnings=tuple(warns))

@@ -68,7 +68,9 @@ def require_keras() -> None:
             if os.environ.get("MNX_DEBUG"):
                 import tensorflow  # noqa: F401
             else:
-                _import_tensorflow_quietly()
+                from mnx.toolkit.keras_backend import import_tensorflow_quietly
+
+                import_tensorflow_quietly()
         import keras  # noqa: F401
     except ImportError as exc:
         what = "TensorFlow" if backend == "tensorflow" else f"Keras (backend '{backend}')"
@@ -78,21 +80,3 @@ def require_keras() -> None:
             fix="pip install 'tensorflow>=2.16,<2.22' 'keras>=3.3' (or reinstall mnx); "
             "--debug shows the full import error",
         ) from exc
-
-
-def _import_tensorflow_quietly() -> None:
-    import tempfile
-
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            import tensorflow  # noqa: F401
-        except BaseException:
-            os.dup2(saved, 2)
-            sink.seek(0)
-            sys.stderr.write(sink.read().decode("utf-8", "replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)

@@ -57,3 +57,27 @@ def seed_everything(seed: int) -> None:
         # GPU kernels may otherwise reorder float sums). Process-wide and one-way. Measured on a
         # 2-core CPU: m31_k3 runs were identical with or without it, at the same speed.
         tf.config.experimental.enable_op_determinism()
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up lines (CUDA-driver probes, oneDNN notes, printed
+    before its logging is set up, so TF_CPP_MIN_LOG_LEVEL cannot hide them) kept off stderr; if
+    the import fails, what it printed is shown and the error raised. Used by the CLI and by Ray
+    workers."""
+    import tempfile
+
+    if sys.modules.get("tensorflow") is not None:
+        return
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

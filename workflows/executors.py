@@ -27,6 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from mnx.errors import MissingDependencyError, UsageError
 from mnx.toolkit.artifacts import sha256_bytes, write_bytes_atomic
+from mnx.toolkit.keras_backend import import_tensorflow_quietly
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -262,29 +263,6 @@ def _limit_threads(threads: int) -> None:
     with contextlib.suppress(RuntimeError):  # already initialized: a reused worker keeps its pool
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-
-
-def import_tensorflow_quietly() -> None:
-    """Import TensorFlow in a worker with its C++ start-up lines (CUDA probes, oneDNN notes,
-    printed before its logging is set up) kept out of the driver's output, as `mnx` does."""
-    import sys
-    import tempfile
-
-    if "tensorflow" in sys.modules:
-        return
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            import tensorflow  # noqa: F401
-        except BaseException:
-            os.dup2(saved, 2)
-            sink.seek(0)
-            sys.stderr.write(sink.read().decode("utf-8", "replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def task_gpus(cluster_gpus: float, requested: float | None) -> float:

@@ -78,7 +78,7 @@ def _bench_here(config: BenchConfig, files: dict[str, Files], data: Any) -> dict
 
     from mnx.bench.run import run_bench
     from mnx.toolkit.artifacts import write_bytes_atomic
-    from mnx.workflows.executors import import_tensorflow_quietly
+    from mnx.toolkit.keras_backend import import_tensorflow_quietly
 
     import_tensorflow_quietly()
     with tempfile.TemporaryDirectory(prefix="mnx-ray-bench-") as scratch:
