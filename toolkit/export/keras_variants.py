@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from mnx.errors import ExportError
 from mnx.toolkit import store
 from mnx.toolkit.export import parity as par
 from mnx.toolkit.export.pipeline import _Job
@@ -50,30 +49,11 @@ class FileData:
 
 
 def to_onnx(model: Any, spec: Spec, out: Path, opset: int) -> None:
-    """tf2onnx through a tf.function (Keras 3: onnx/tensorflow-onnx#2448), named input/output."""
-    import tensorflow as tf
-    import tf2onnx
+    """The Keras file's model to a checked ONNX file, named input/output (toolkit.export.onnx)."""
+    from mnx.toolkit.export.onnx import onnx_from_model
 
-    from mnx.toolkit.export.onnx import _name_io, check_and_save
-    from mnx.toolkit.runners.base import INPUT_NAME
-
-    sig = tf.TensorSpec((None, *spec.per_sample), tf.as_dtype(spec.dtype), name=INPUT_NAME)
-
-    @tf.function(input_signature=[sig])
-    def forward(x: Any) -> Any:
-        return model(x, training=False)
-
-    try:
-        proto, _ = tf2onnx.convert.from_function(forward, input_signature=[sig], opset=opset)
-    except Exception as exc:
-        raise ExportError(
-            f"tf2onnx could not convert the model at opset {opset} ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:160] if str(exc) else 'no detail'})",
-            expected="a model made of layers tf2onnx can convert",
-            fix="try another --opset, or replace the unsupported layer",
-        ) from exc
-    _name_io(proto)
-    check_and_save(proto, out, "ONNX model converted from the Keras file")
+    what = "ONNX model converted from the Keras file"
+    onnx_from_model(model, tuple(spec.per_sample), spec.dtype, out, opset, "the model", what)
 
 
 def adopt(origin: Path, snap: Snapshot, net_dir: Path) -> Snapshot:

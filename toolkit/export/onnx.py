@@ -49,9 +49,6 @@ def onnx_from_keras(
 
     `model` may pass the already-loaded Keras model to skip loading it again.
     """
-    import tensorflow as tf
-    import tf2onnx
-
     check_opset(opset)
     keras_model = model if model is not None else load_keras_model(keras_path)
     in_shape = tuple(keras_model.input_shape)
@@ -61,26 +58,52 @@ def onnx_from_keras(
             expected="(None, 784) or (None, 28, 28, 1)",
             fix="give the builder an explicit keras.Input of one of those shapes",
         )
-    spec = tf.TensorSpec((None, *in_shape[1:]), tf.float32, name=INPUT_NAME)
+    what = f"ONNX model converted from '{keras_path.name}'"
+    return onnx_from_model(
+        keras_model,
+        tuple(in_shape[1:]),
+        "float32",
+        out_path,
+        opset,
+        f"'{keras_path.parent.name}'",
+        what,
+    )
+
+
+def onnx_from_model(
+    model: Any,
+    per_sample: tuple[int | None, ...],
+    dtype: str,
+    out_path: Path,
+    opset: int,
+    label: str,
+    what: str,
+) -> Any:
+    """A loaded Keras 3 model to a checked ONNX file with mnx's input/output names (`label` names
+    the model in errors, `what` the file); returns the ModelProto."""
+    import tensorflow as tf
+    import tf2onnx
+
+    spec = tf.TensorSpec((None, *per_sample), tf.as_dtype(dtype), name=INPUT_NAME)
 
     # tf2onnx.convert.from_keras fails on Keras 3 models (KeyError on the model's inputs,
     # onnx/tensorflow-onnx#2448); tracing the model inside a tf.function works for Keras 3.
     @tf.function(input_signature=[spec])
     def forward(x: Any) -> Any:
-        return keras_model(x, training=False)
+        return model(x, training=False)
 
     try:
         proto, _ = tf2onnx.convert.from_function(forward, input_signature=[spec], opset=opset)
     except Exception as exc:
         raise ExportError(
-            f"tf2onnx could not convert '{keras_path.parent.name}' at opset {opset} "
+            f"tf2onnx could not convert {label} at opset {opset} "
             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})",
             expected="a model made of layers tf2onnx can convert",
             fix="try another --opset, or replace the unsupported layer",
         ) from exc
 
     _name_io(proto)
-    check_and_save(proto, out_path, f"ONNX model converted from '{keras_path.name}'")
+    check_and_save(proto, out_path, what)
     return proto
 
 
